@@ -1,0 +1,170 @@
+// The configuration: a file (`--config`, else `.hostns-check.yaml` found upward from the working
+// directory) and flags over it. Every mistake names the file and line.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { CHECK_IDS, type CheckId, type HostPortRange, type RuleConfig } from '../types.js';
+import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
+
+export const CONFIG_FILE_NAME = '.hostns-check.yaml';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string | null,
+    readonly line: number | null,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** `file:line: message`, the form every error of ours takes. */
+  describe(): string {
+    if (!this.file) return this.message;
+    return `${this.file}${this.line ? `:${this.line}` : ''}: ${this.message}`;
+  }
+}
+
+/** `80`, `8000-8100`, or several separated by commas. */
+export function parseHostPortRanges(text: string, where: { file: string | null; line: number | null } = { file: null, line: null }): HostPortRange[] {
+  const ranges: HostPortRange[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+    if (!match) throw new ConfigError(where.file, where.line, `"${part}" is not a port or a port range like 8000-8100`);
+    ranges.push(checkedRange(Number(match[1]), Number(match[2] ?? match[1]), where));
+  }
+  return ranges;
+}
+
+function checkedRange(min: number, max: number, where: { file: string | null; line: number | null }): HostPortRange {
+  for (const port of [min, max]) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new ConfigError(where.file, where.line, `port ${port} is outside 1-65535`);
+    }
+  }
+  if (min > max) throw new ConfigError(where.file, where.line, `range ${min}-${max} has its minimum above its maximum`);
+  return { min, max };
+}
+
+/** `.hostns-check.yaml` in the directory or the nearest one above it. */
+export function findConfigFile(startDir: string): string | null {
+  let dir = path.resolve(startDir);
+  for (;;) {
+    const candidate = path.join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+export interface ConfigFlags {
+  config?: string;
+  minUid?: string;
+  allowHostPorts?: string[];
+}
+
+/** Loads the file (if any) and lays the flags over it. */
+export function loadConfig(flags: ConfigFlags, cwd: string): RuleConfig {
+  const file = flags.config ? path.resolve(cwd, flags.config) : findConfigFile(cwd);
+  const config = file ? readConfigFile(file, path.relative(cwd, file) || file) : defaultRuleConfig();
+  if (flags.minUid !== undefined) config.minUid = parseMinUid(flags.minUid, null, null);
+  if (flags.allowHostPorts && flags.allowHostPorts.length > 0) {
+    config.hostPortRanges = flags.allowHostPorts.flatMap((text) => parseHostPortRanges(text));
+  }
+  return config;
+}
+
+function parseMinUid(value: unknown, file: string | null, line: number | null): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) {
+    throw new ConfigError(file, line, `minUid must be a whole number of at least 0, not ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+export function readConfigFile(absolute: string, shown: string): RuleConfig {
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    throw new ConfigError(shown, null, `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  return parseConfigText(text, shown);
+}
+
+/** Parses configuration text; strict about names so a typo is an error, not a silent default. */
+export function parseConfigText(text: string, shown: string): RuleConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', uniqueKeys: true });
+  const lineOf = (node: unknown): number | null => {
+    const range = (node as Node | null | undefined)?.range;
+    return range ? lines.linePos(range[0]).line : null;
+  };
+  const fail = (node: unknown, message: string): never => {
+    throw new ConfigError(shown, lineOf(node), message);
+  };
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0];
+    throw new ConfigError(shown, lines.linePos(error.pos[0]).line, error.message.split('\n')[0]);
+  }
+  const config = defaultRuleConfig();
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return config;
+  if (!isMap(root)) return fail(root, 'the configuration must be a mapping');
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const value = pair.value;
+    switch (key) {
+      case 'minUid':
+        config.minUid = parseMinUid(isScalar(value) ? value.value : value, shown, lineOf(value ?? pair.key));
+        break;
+      case 'allowHostPorts':
+        config.hostPortRanges = readRanges(value, shown, lineOf, fail);
+        break;
+      case 'checks': {
+        if (!isMap(value)) return fail(value ?? pair.key, 'checks must map check names to true or false');
+        for (const entry of value.items) {
+          const name = isScalar(entry.key) ? String(entry.key.value) : '';
+          if (!(CHECK_IDS as readonly string[]).includes(name)) {
+            fail(entry.key, `unknown check "${name}"; the checks are ${CHECK_IDS.join(', ')}`);
+          }
+          if (!isScalar(entry.value) || typeof entry.value.value !== 'boolean') {
+            fail(entry.value ?? entry.key, `checks.${name} must be true or false`);
+          }
+          config.checks[name as CheckId] = (entry.value as { value: boolean }).value;
+        }
+        break;
+      }
+      default:
+        fail(pair.key, `unknown setting "${key}"; the settings are minUid, allowHostPorts, checks`);
+    }
+  }
+  return config;
+}
+
+function readRanges(
+  value: unknown,
+  shown: string,
+  lineOf: (node: unknown) => number | null,
+  fail: (node: unknown, message: string) => never,
+): HostPortRange[] {
+  if (value === null || (isScalar(value) && value.value === null)) return [];
+  if (!isSeq(value)) return fail(value, 'allowHostPorts must be a list of ports, ranges like "8000-8100", or {min, max}');
+  const ranges: HostPortRange[] = [];
+  for (const item of value.items) {
+    const where = { file: shown, line: lineOf(item) };
+    if (isScalar(item) && (typeof item.value === 'number' || typeof item.value === 'string')) {
+      ranges.push(...parseHostPortRanges(String(item.value), where));
+    } else if (isMap(item)) {
+      const min = item.get('min');
+      const max = item.get('max');
+      if (typeof min !== 'number' || typeof max !== 'number' || item.items.length !== 2) {
+        fail(item, 'a host port range must be {min: PORT, max: PORT}');
+      }
+      ranges.push(checkedRange(min as number, max as number, where));
+    } else {
+      fail(item, 'allowHostPorts must be a list of ports, ranges like "8000-8100", or {min, max}');
+    }
+  }
+  return ranges;
+}

@@ -1,0 +1,74 @@
+// run-as-user: every container must run with an explicit UID at or above the floor, so it
+// never shares a UID with the node's own users.
+import type { Violation } from '../../types.js';
+import type { Check } from '../check.js';
+import type { PodSpecView } from '../podSpec.js';
+import { isObject } from '../findPodSpecs.js';
+
+/** Pods whose UIDs are not the node's: Windows pods and pods in their own user namespace. */
+export function runAsUserExemption(pod: PodSpecView): string | null {
+  const os = pod.spec.os;
+  if (isObject(os) && typeof os.name === 'string' && os.name.toLowerCase() === 'windows') return 'a Windows pod';
+  if (pod.spec.hostUsers === false) return 'hostUsers is false';
+  const contexts = [pod.securityContext, ...pod.containers.map((c) => c.securityContext)];
+  for (const context of contexts) {
+    const windows = context.windowsOptions;
+    if (isObject(windows) && windows.hostProcess === true) return 'a Windows HostProcess pod';
+  }
+  return null;
+}
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+export const runAsUser: Check = {
+  id: 'run-as-user',
+  title: 'every container must set runAsUser to a UID at or above the minimum',
+  rationale: "a container without a high, explicit UID can run as a user that also exists on the node, root included",
+  remediation:
+    'Set securityContext.runAsUser to a UID of at least the minimum (10000 by default) on the pod or on each container.',
+  evaluate(pod, config) {
+    if (runAsUserExemption(pod)) return [];
+    const violations: Violation[] = [];
+    for (const site of pod.containers) {
+      const own = site.securityContext.runAsUser;
+      const fromContainer = isSet(own);
+      const value = fromContainer ? own : pod.securityContext.runAsUser;
+      const where = fromContainer ? site.path : pod.path;
+      const path = [...where, 'securityContext', 'runAsUser'];
+      const label = site.name ? `container "${site.name}"` : 'the container';
+      if (!isSet(value)) {
+        violations.push({
+          check: 'run-as-user',
+          message: `${label} sets no runAsUser, so it runs as the image's user (often root); set one >= ${config.minUid}`,
+          path: [...site.path, 'securityContext', 'runAsUser'],
+          anchorPath: site.path,
+          container: site.name,
+          value: null,
+          notes: [],
+        });
+        continue;
+      }
+      const notes: string[] = [];
+      let uid: number | null = null;
+      if (typeof value === 'number' && Number.isInteger(value)) uid = value;
+      else if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
+        notes.push(`the API server would reject this manifest: runAsUser must be an integer, not the string ${JSON.stringify(value)}`);
+      } else {
+        notes.push(`runAsUser ${JSON.stringify(value)} is not an integer UID`);
+      }
+      if (uid !== null && uid >= config.minUid) continue;
+      const inherited = fromContainer ? '' : ' (from the pod securityContext)';
+      violations.push({
+        check: 'run-as-user',
+        message: `${label} runs as UID ${uid ?? JSON.stringify(value)}${inherited}, below the minimum ${config.minUid}; UIDs under it can match users on the node`,
+        path,
+        container: site.name,
+        value,
+        notes,
+      });
+    }
+    return violations;
+  },
+};

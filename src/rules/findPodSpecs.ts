@@ -1,0 +1,130 @@
+// Where pod specs live in a manifest. Kept apart from the checks so a new workload kind is one
+// line here, and so CRD schemas (which name hostPort and runAsUser as fields) are never read.
+import type { JsonPath, ResourceRef } from '../types.js';
+
+export interface PodSpecSite {
+  /** The object that owns the pod spec (a List item's own resource, not the List). */
+  resource: ResourceRef;
+  /** Path of the pod spec from the document root. */
+  path: JsonPath;
+  spec: Record<string, unknown>;
+}
+
+export interface ResourceSite {
+  resource: ResourceRef;
+  path: JsonPath;
+}
+
+export interface PodSpecScan {
+  resources: ResourceSite[];
+  podSpecs: PodSpecSite[];
+  /** Shapes that stop us from knowing whether there is a pod spec: never read as a pass. */
+  malformed: { path: JsonPath; message: string }[];
+}
+
+/** Nested `kind: List` deeper than this is refused rather than recursed into. */
+const MAX_LIST_DEPTH = 32;
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function resourceRef(object: Record<string, unknown>): ResourceRef {
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  return {
+    apiVersion: stringOrNull(object.apiVersion),
+    kind: stringOrNull(object.kind),
+    namespace: stringOrNull(metadata.namespace),
+    name: stringOrNull(metadata.name) ?? stringOrNull(metadata.generateName),
+  };
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
+}
+
+/** Finds every pod spec in one parsed document (which may be a `kind: List`). */
+export function findPodSpecs(root: unknown): PodSpecScan {
+  const scan: PodSpecScan = { resources: [], podSpecs: [], malformed: [] };
+  visit(root, [], 0, scan);
+  return scan;
+}
+
+function visit(object: unknown, path: JsonPath, depth: number, scan: PodSpecScan): void {
+  if (!isObject(object)) return;
+  const kind = object.kind;
+  if (typeof kind === 'string' && /List$/.test(kind) && 'items' in object) {
+    if (depth >= MAX_LIST_DEPTH) {
+      scan.malformed.push({ path, message: `List nested more than ${MAX_LIST_DEPTH} levels deep` });
+      return;
+    }
+    if (!Array.isArray(object.items)) {
+      if (object.items !== null && object.items !== undefined) {
+        scan.malformed.push({ path: [...path, 'items'], message: `${kind}.items must be a list` });
+      }
+      return;
+    }
+    object.items.forEach((item, i) => visit(item, [...path, 'items', i], depth + 1, scan));
+    return;
+  }
+  const resource = resourceRef(object);
+  scan.resources.push({ resource, path });
+  if (kind === 'CustomResourceDefinition') return;
+  for (const specPath of podSpecPaths(object)) {
+    const broken = firstNonMapping(object, specPath);
+    if (broken) {
+      scan.malformed.push({ path: [...path, ...broken], message: `${broken.join('.')} must be a mapping` });
+      continue;
+    }
+    const spec = valueAt(object, specPath);
+    if (isObject(spec)) scan.podSpecs.push({ resource, path: [...path, ...specPath], spec });
+  }
+}
+
+/** Candidate pod-spec paths for one object, by kind; anything with spec.template.spec.containers counts. */
+function podSpecPaths(object: Record<string, unknown>): JsonPath[] {
+  switch (object.kind) {
+    case 'Pod':
+      return [['spec']];
+    case 'PodTemplate':
+      return [['template', 'spec']];
+    case 'CronJob':
+      return [['spec', 'jobTemplate', 'spec', 'template', 'spec']];
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'ReplicationController':
+    case 'Job':
+      return [['spec', 'template', 'spec']];
+    default: {
+      // Argo Rollouts, OpenKruise and the like: recognised by shape, not by name.
+      const spec = valueAt(object, ['spec', 'template', 'spec']);
+      return isObject(spec) && Array.isArray(spec.containers) ? [['spec', 'template', 'spec']] : [];
+    }
+  }
+}
+
+/** The first prefix of a path whose value is present but not a mapping, if any. */
+function firstNonMapping(root: Record<string, unknown>, path: JsonPath): JsonPath | null {
+  for (let length = 1; length <= path.length; length++) {
+    const value = valueAt(root, path.slice(0, length));
+    if (value === undefined || value === null) return null;
+    if (!isObject(value)) return path.slice(0, length);
+  }
+  return null;
+}
+
+export function valueAt(root: unknown, path: JsonPath): unknown {
+  let node: unknown = root;
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      if (!Array.isArray(node)) return undefined;
+      node = node[segment];
+    } else {
+      if (!isObject(node)) return undefined;
+      node = Object.prototype.hasOwnProperty.call(node, segment) ? node[segment] : undefined;
+    }
+  }
+  return node;
+}

@@ -1,0 +1,61 @@
+// The rule k8s-host-namespace: its metadata, its checks, and the evaluator that runs them.
+// Pure: plain data in, violations out. Nothing here knows where the data came from.
+import { RULE_ID, type CheckId, type MalformedField, type ResourceRef, type RuleConfig, type Violation } from '../types.js';
+import type { Check } from './check.js';
+import { hostIpc, hostNetwork, hostPid } from './checks/hostNamespaces.js';
+import { hostPort } from './checks/hostPort.js';
+import { runAsUser } from './checks/runAsUser.js';
+import { findPodSpecs } from './findPodSpecs.js';
+import { viewPodSpec } from './podSpec.js';
+
+export const hostNamespaceRule = {
+  id: RULE_ID,
+  title: "Containers should not share the host's namespaces",
+  description:
+    "Pods that share the node's IPC, network or PID namespace, bind host ports, or run with a low UID break " +
+    'process isolation and can read secrets or snoop on traffic of the node and other pods.',
+  checks: [hostIpc, hostNetwork, hostPid, hostPort, runAsUser] as readonly Check[],
+};
+
+export const DEFAULT_MIN_UID = 10000;
+
+export function defaultRuleConfig(): RuleConfig {
+  return {
+    minUid: DEFAULT_MIN_UID,
+    hostPortRanges: [],
+    checks: { 'host-ipc': true, 'host-network': true, 'host-pid': true, 'host-port': true, 'run-as-user': true },
+  };
+}
+
+export function checkById(id: CheckId): Check {
+  const check = hostNamespaceRule.checks.find((c) => c.id === id);
+  if (!check) throw new Error(`unknown check ${id}`);
+  return check;
+}
+
+export interface ResourceViolation extends Violation {
+  resource: ResourceRef;
+}
+
+export interface ManifestEvaluation {
+  resources: number;
+  podSpecs: number;
+  violations: ResourceViolation[];
+  malformed: MalformedField[];
+}
+
+/** Evaluates one parsed document (a resource or a List of them). */
+export function evaluateManifest(root: unknown, config: RuleConfig): ManifestEvaluation {
+  const scan = findPodSpecs(root);
+  const violations: ResourceViolation[] = [];
+  const malformed: MalformedField[] = [...scan.malformed];
+  for (const site of scan.podSpecs) {
+    const pod = viewPodSpec(site.spec, site.path);
+    malformed.push(...pod.malformed);
+    for (const check of hostNamespaceRule.checks) {
+      if (!config.checks[check.id]) continue;
+      for (const violation of check.evaluate(pod, config)) violations.push({ ...violation, resource: site.resource });
+    }
+  }
+  return { resources: scan.resources.length, podSpecs: scan.podSpecs.length, violations, malformed };
+}

@@ -1,0 +1,81 @@
+// A pod spec with its containers listed once, shapes checked once, for every check to read.
+import type { JsonPath, MalformedField } from '../types.js';
+import { isObject } from './findPodSpecs.js';
+
+export interface ContainerSite {
+  name: string | null;
+  /** Absolute path of the container item, e.g. [..., 'spec', 'initContainers', 0]. */
+  path: JsonPath;
+  container: Record<string, unknown>;
+  /** The container's securityContext, or an empty object when it has none. */
+  securityContext: Record<string, unknown>;
+  ports: PortSite[];
+}
+
+export interface PortSite {
+  /** Absolute path of the port item. */
+  path: JsonPath;
+  port: Record<string, unknown>;
+}
+
+export interface PodSpecView {
+  /** Absolute path of the pod spec in the document. */
+  path: JsonPath;
+  spec: Record<string, unknown>;
+  /** The pod's securityContext, or an empty object when it has none. */
+  securityContext: Record<string, unknown>;
+  containers: ContainerSite[];
+  malformed: MalformedField[];
+}
+
+export const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
+
+export function viewPodSpec(spec: Record<string, unknown>, path: JsonPath): PodSpecView {
+  const malformed: MalformedField[] = [];
+  const securityContext = mappingOrEmpty(spec.securityContext, [...path, 'securityContext'], malformed);
+  const containers: ContainerSite[] = [];
+  for (const list of CONTAINER_LISTS) {
+    const items = spec[list];
+    if (items === undefined || items === null) continue;
+    if (!Array.isArray(items)) {
+      malformed.push({ path: [...path, list], message: `${list} must be a list of containers` });
+      continue;
+    }
+    items.forEach((container, i) => {
+      const containerPath = [...path, list, i];
+      if (!isObject(container)) {
+        malformed.push({ path: containerPath, message: 'a container must be a mapping' });
+        return;
+      }
+      containers.push({
+        name: typeof container.name === 'string' ? container.name : null,
+        path: containerPath,
+        container,
+        securityContext: mappingOrEmpty(container.securityContext, [...containerPath, 'securityContext'], malformed),
+        ports: portSites(container.ports, [...containerPath, 'ports'], malformed),
+      });
+    });
+  }
+  return { path, spec, securityContext, containers, malformed };
+}
+
+function mappingOrEmpty(value: unknown, path: JsonPath, malformed: MalformedField[]): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (isObject(value)) return value;
+  malformed.push({ path, message: 'securityContext must be a mapping' });
+  return {};
+}
+
+function portSites(ports: unknown, path: JsonPath, malformed: MalformedField[]): PortSite[] {
+  if (ports === undefined || ports === null) return [];
+  if (!Array.isArray(ports)) {
+    malformed.push({ path, message: 'ports must be a list' });
+    return [];
+  }
+  const sites: PortSite[] = [];
+  ports.forEach((port, i) => {
+    if (isObject(port)) sites.push({ path: [...path, i], port });
+    else malformed.push({ path: [...path, i], message: 'a port must be a mapping' });
+  });
+  return sites;
+}

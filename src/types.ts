@@ -1,0 +1,137 @@
+// Data shared by every stage: render -> manifests -> rules -> sources -> report -> cli.
+// Formatters receive only these plain objects; nothing here knows about YAML nodes or Helm.
+
+export const RULE_ID = 'k8s-host-namespace';
+
+export type CheckId = 'host-ipc' | 'host-network' | 'host-pid' | 'host-port' | 'run-as-user';
+
+export const CHECK_IDS: readonly CheckId[] = ['host-ipc', 'host-network', 'host-pid', 'host-port', 'run-as-user'];
+
+/** A JSON path into one manifest, e.g. ['spec', 'containers', 0, 'ports', 1, 'hostPort']. */
+export type JsonPath = ReadonlyArray<string | number>;
+
+/** 1-based line and column. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ResourceRef {
+  apiVersion: string | null;
+  kind: string | null;
+  namespace: string | null;
+  name: string | null;
+}
+
+/** The file and line a person edits to change a finding. */
+export interface SourceLocation {
+  /** Relative to the working directory (or a chart path as Helm names it). */
+  file: string;
+  line: number;
+  /** True only when that line itself writes the offending key. */
+  exact: boolean;
+}
+
+/** A values setting behind an offending value (filled in by the Helm source mapping). */
+export interface ValuesOrigin {
+  key: string;
+  file: string;
+  line: number | null;
+  layer: 'chart' | 'parent' | 'user';
+}
+
+export interface HostPortRange {
+  min: number;
+  max: number;
+}
+
+/** What the rule checks against: separate from the checks themselves. */
+export interface RuleConfig {
+  minUid: number;
+  hostPortRanges: HostPortRange[];
+  checks: Record<CheckId, boolean>;
+}
+
+/** What a check reports about one pod spec, before it is tied to a resource and a file. */
+export interface Violation {
+  check: CheckId;
+  message: string;
+  /** Path of the offending key, relative to the manifest root. */
+  path: JsonPath;
+  /** Where to point when the key is missing (the container's first line, say). */
+  anchorPath?: JsonPath;
+  container: string | null;
+  value: unknown;
+  notes: string[];
+}
+
+/** A pod spec that cannot be evaluated because a field has the wrong shape: an error, never a pass. */
+export interface MalformedField {
+  path: JsonPath;
+  message: string;
+}
+
+export interface Finding {
+  rule: typeof RULE_ID;
+  check: CheckId;
+  severity: 'error';
+  message: string;
+  resource: ResourceRef;
+  container: string | null;
+  /** Dotted path, e.g. spec.template.spec.containers[0].ports[1].hostPort */
+  path: string;
+  value: unknown;
+  rendered: Position | null;
+  source: SourceLocation | null;
+  values: ValuesOrigin[];
+  suppressed: boolean;
+  notes: string[];
+  /** Name of the target the finding came from. */
+  target: string;
+}
+
+export type TargetType = 'manifests' | 'helm' | 'kustomize';
+
+export interface TargetResult {
+  type: TargetType;
+  path: string;
+  ok: boolean;
+  error: string | null;
+}
+
+/** Something that could not be read, parsed or rendered. Always makes the run exit 2. */
+export interface ReportError {
+  target: string;
+  file: string | null;
+  line: number | null;
+  message: string;
+}
+
+/** Something worth saying that does not change the verdict (a duplicate key, say). */
+export interface ReportWarning {
+  target: string;
+  file: string | null;
+  line: number | null;
+  message: string;
+}
+
+export interface Summary {
+  resources: number;
+  podSpecs: number;
+  findings: number;
+  suppressed: number;
+  errors: number;
+}
+
+export interface Report {
+  tool: { name: 'hostns-check'; version: string };
+  targets: TargetResult[];
+  findings: Finding[];
+  errors: ReportError[];
+  warnings: ReportWarning[];
+  summary: Summary;
+}
+
+export const EXIT_CLEAN = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_ERROR = 2;
