@@ -41,7 +41,7 @@ function ownHeader(lines: readonly string[]): { path: string; offset: number } |
  * Yields the documents of a stream of text or bytes. Handles CRLF, a leading BOM, and a `---`
  * separator with content on the same line; a chunk may end anywhere, even inside a character.
  */
-export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>): AsyncGenerator<RawDocument> {
+export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): AsyncGenerator<RawDocument> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending = '';
   let lineNo = 0;
@@ -82,7 +82,9 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
     try {
       text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     } catch {
-      throw new InvalidEncodingError(lineNo + 1 + countNewlines(pending));
+      const bytes = chunk as Uint8Array;
+      const before = new TextDecoder().decode(bytes.subarray(0, firstInvalidOffset(bytes)));
+      throw new InvalidEncodingError(lineNo + 1 + countNewlines(pending + before));
     }
     pending += text;
     let newline: number;
@@ -106,4 +108,20 @@ function countNewlines(text: string): number {
   let count = 0;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
   return count;
+}
+
+/** Offset of the first byte that cannot start valid UTF-8 (error path only: a binary search). */
+function firstInvalidOffset(bytes: Uint8Array): number {
+  let good = 0;
+  let bad = bytes.length;
+  while (bad - good > 1) {
+    const mid = (good + bad) >> 1;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      good = mid;
+    } catch {
+      bad = mid;
+    }
+  }
+  return good;
 }

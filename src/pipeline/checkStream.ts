@@ -28,7 +28,7 @@ export function emptyOutcome(): StreamOutcome {
   return { findings: [], errors: [], warnings: [], resources: 0, podSpecs: 0 };
 }
 
-export async function checkStream(chunks: AsyncIterable<string | Uint8Array>, context: StreamContext): Promise<StreamOutcome> {
+export async function checkStream(chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>, context: StreamContext): Promise<StreamOutcome> {
   const outcome = emptyOutcome();
   const problem = (line: number | null, message: string) => ({ target: context.target, file: context.file, line, message });
   try {
