@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { CHECK_IDS, type CheckId, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
+import { yamlErrorText } from '../manifests/parseManifest.js';
 
 export const CONFIG_FILE_NAME = '.hostns-check.yaml';
 
@@ -105,7 +106,7 @@ export function parseConfigText(text: string, shown: string): RuleConfig {
   };
   if (doc.errors.length > 0) {
     const error = doc.errors[0];
-    throw new ConfigError(shown, lines.linePos(error.pos[0]).line, error.message.split('\n')[0]);
+    throw new ConfigError(shown, lines.linePos(error.pos[0]).line, yamlErrorText(error.message));
   }
   const config = defaultRuleConfig();
   const root = doc.contents;

@@ -43,14 +43,14 @@ export function parseManifest(raw: RawDocument): ParseResult {
     for (const error of doc.errors) {
       const line = toPosition(error.pos[0]).line;
       if (error.code === 'DUPLICATE_KEY') {
-        result.warnings.push({ line, message: `duplicate key: the last value is used, as Kubernetes does (${firstLine(error.message)})` });
+        result.warnings.push({ line, message: `duplicate key: the last value is used, as Kubernetes does (${yamlErrorText(error.message)})` });
       } else {
         fatal = true;
-        result.errors.push({ line, message: `YAML syntax error: ${firstLine(error.message)}` });
+        result.errors.push({ line, message: `YAML syntax error: ${yamlErrorText(error.message)}` });
       }
     }
     for (const warning of doc.warnings) {
-      result.warnings.push({ line: toPosition(warning.pos[0]).line, message: firstLine(warning.message) });
+      result.warnings.push({ line: toPosition(warning.pos[0]).line, message: yamlErrorText(warning.message) });
     }
     if (fatal) continue;
     let value: unknown;
@@ -73,7 +73,8 @@ export function parseManifest(raw: RawDocument): ParseResult {
   return result;
 }
 
-function firstLine(message: string): string {
+/** The yaml package's message without its code frame and position (we print our own). */
+export function yamlErrorText(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
