@@ -4,8 +4,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/loadConfig.js';
 import { buildReport, exitCodeOf } from '../report/buildReport.js';
 import { FORMATS, formatReport, isFormatName } from '../report/formats.js';
-import { EXIT_ERROR, type Report } from '../types.js';
-import { scanTarget, type TargetRun } from './scanTargets.js';
+import { ToolNotFoundError, locateHelm } from '../render/helmBinary.js';
+import { emptyHelmRequest, helmTemplateArgs, type HelmTemplateRequest } from '../render/helmTemplate.js';
+import { checkHelmChart } from '../pipeline/checkHelmChart.js';
+import type { TargetRun } from '../pipeline/checkStream.js';
+import { scanTarget } from '../pipeline/scanManifests.js';
+import { EXIT_ERROR } from '../types.js';
 import { toolVersion } from './version.js';
 
 export interface CliIo {
@@ -16,7 +20,10 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
 }
 
-interface OutputOptions {
+/** A mistake in how the tool was called: exit 2 with this message. */
+class UsageError extends Error {}
+
+interface CommonOptions {
   format: string;
   output?: string;
   color: boolean;
@@ -25,38 +32,63 @@ interface OutputOptions {
   allowHostPorts?: string[];
 }
 
+interface HelmOptions extends CommonOptions {
+  values: string[];
+  set: string[];
+  setString: string[];
+  setFile: string[];
+  setJson: string[];
+  setLiteral: string[];
+  namespace?: string;
+  kubeVersion?: string;
+  apiVersions: string[];
+  includeCrds?: boolean;
+  skipTests?: boolean;
+  version?: string;
+  repo?: string;
+  devel?: boolean;
+  releaseName?: boolean;
+  dependencyUpdate?: boolean;
+  helm?: string;
+  timeout: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 /** Options every checking command shares. */
 function addCommonOptions(command: Command): Command {
   return command
     .addOption(new Option('--format <format>', 'report format').choices([...FORMATS]).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--no-color', 'never colour the text report')
-    .option('-c, --config <file>', `configuration file (default: .hostns-check.yaml found upward)`)
+    .option('-c, --config <file>', 'configuration file (default: .hostns-check.yaml found upward)')
     .option('--min-uid <uid>', 'lowest allowed runAsUser (default 10000)')
-    .option(
-      '--allow-host-ports <ranges>',
-      'allowed hostPort ranges, e.g. 80,8000-8100 (repeatable)',
-      (value: string, previous: string[] = []) => [...previous, value],
-    );
+    .option('--allow-host-ports <ranges>', 'allowed hostPort ranges, e.g. 80,8000-8100 (repeatable)', collect);
 }
 
-function emitReport(report: Report, options: OutputOptions, io: CliIo): number {
-  const format = isFormatName(options.format) ? options.format : 'text';
-  const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !('NO_COLOR' in io.env);
-  const text = formatReport(report, format, { color });
-  if (options.output) writeFileSync(options.output, text);
-  else io.stdout.write(text);
-  return exitCodeOf(report);
+function addHelmOptions(command: Command): Command {
+  return command
+    .option('-f, --values <file>', 'values file, as for helm template (repeatable)', collect, [])
+    .option('--set <key=value>', 'set a value, as for helm template (repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set a string value (repeatable)', collect, [])
+    .option('--set-file <key=path>', 'set a value from a file (repeatable)', collect, [])
+    .option('--set-json <key=json>', 'set a JSON value (repeatable)', collect, [])
+    .option('--set-literal <key=value>', 'set a literal string value (repeatable)', collect, [])
+    .option('-n, --namespace <namespace>', 'namespace to render into')
+    .option('--kube-version <version>', 'Kubernetes version for Capabilities.KubeVersion')
+    .option('-a, --api-versions <version>', 'API versions for Capabilities.APIVersions (repeatable)', collect, [])
+    .option('--include-crds', 'include CRDs in the rendered output')
+    .option('--skip-tests', 'skip Helm test hooks')
+    .option('--version <version>', 'chart version constraint (remote charts)')
+    .option('--repo <url>', 'chart repository URL')
+    .option('--devel', 'use development chart versions too')
+    .option('--release-name', "pass helm template's --release-name")
+    .option('--dependency-update', 'fetch dependencies first, in a temporary copy of the chart')
+    .option('--helm <path>', 'the helm binary (default: $HELM_BIN, helm on PATH, then the bundled one)')
+    .option('--timeout <seconds>', 'stop Helm after this many seconds', '300');
 }
 
-async function runScan(paths: string[], options: OutputOptions, io: CliIo): Promise<number> {
-  if (paths.length === 0) {
-    io.stderr.write('hostns-check scan: give one or more files or folders, or - to read standard input\n');
-    return EXIT_ERROR;
-  }
-  const config = loadConfig(options, io.cwd);
-  const runs: TargetRun[] = [];
-  for (const argument of paths) runs.push(await scanTarget(argument, config, io.cwd, io.stdin));
+function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): number {
   const report = buildReport({
     version: toolVersion(),
     targets: runs.map((r) => r.target),
@@ -66,14 +98,79 @@ async function runScan(paths: string[], options: OutputOptions, io: CliIo): Prom
     resources: runs.reduce((sum, r) => sum + r.outcome.resources, 0),
     podSpecs: runs.reduce((sum, r) => sum + r.outcome.podSpecs, 0),
   });
-  return emitReport(report, options, io);
+  const format = isFormatName(options.format) ? options.format : 'text';
+  const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !('NO_COLOR' in io.env);
+  const text = formatReport(report, format, { color });
+  if (options.output) writeFileSync(options.output, text);
+  else io.stdout.write(text);
+  return exitCodeOf(report);
 }
 
-export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+async function runScan(paths: string[], options: CommonOptions, io: CliIo): Promise<number> {
+  if (paths.length === 0) throw new UsageError('scan: give one or more files or folders, or - to read standard input');
+  const config = loadConfig(options, io.cwd);
+  const runs: TargetRun[] = [];
+  for (const argument of paths) runs.push(await scanTarget(argument, config, io.cwd, io.stdin));
+  return writeReport(runs, options, io);
+}
+
+function helmRequest(positionals: string[], options: HelmOptions, extraArgs: string[]): HelmTemplateRequest {
+  if (positionals.length === 0) throw new UsageError('helm: give a chart: a folder, a .tgz, repo/name, or oci://…');
+  if (positionals.length > 2) throw new UsageError(`helm: expected [NAME] CHART, got ${positionals.length} arguments`);
+  const chart = positionals[positionals.length - 1];
+  const request = emptyHelmRequest(chart);
+  if (positionals.length === 2) request.releaseName = positionals[0];
+  Object.assign(request, {
+    values: options.values,
+    set: options.set,
+    setString: options.setString,
+    setFile: options.setFile,
+    setJson: options.setJson,
+    setLiteral: options.setLiteral,
+    namespace: options.namespace,
+    kubeVersion: options.kubeVersion,
+    apiVersions: options.apiVersions,
+    includeCrds: Boolean(options.includeCrds),
+    skipTests: Boolean(options.skipTests),
+    version: options.version,
+    repo: options.repo,
+    devel: Boolean(options.devel),
+    releaseNameFlag: Boolean(options.releaseName),
+    dependencyUpdate: Boolean(options.dependencyUpdate),
+    extraArgs,
+  });
+  return request;
+}
+
+function parseTimeout(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not "${text}"`);
+  return seconds;
+}
+
+async function runHelm(positionals: string[], options: HelmOptions, extraArgs: string[], io: CliIo): Promise<number> {
+  const request = helmRequest(positionals, options, extraArgs);
+  const timeoutSeconds = parseTimeout(options.timeout);
+  const config = loadConfig(options, io.cwd);
+  const helm = locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path;
+  if (io.env.HELM_DEBUG === 'true' || io.env.HELM_DEBUG === '1') {
+    io.stderr.write(`hostns-check: running ${helm} ${helmTemplateArgs(request).map((a) => JSON.stringify(a)).join(' ')}\n`);
+  }
+  const run = await checkHelmChart(request, {
+    helm,
+    cwd: io.cwd,
+    env: io.env,
+    timeoutSeconds,
+    config,
+    warn: (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  });
+  return writeReport([run], options, io);
+}
+
+export function buildProgram(io: CliIo, extraArgs: string[], setExit: (code: number) => void): Command {
   const program = new Command('hostns-check')
     .description("Check rendered Kubernetes pods against k8s-host-namespace: no host IPC, network, PID or ports, and a high explicit runAsUser.")
     .version(toolVersion())
-    .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   addCommonOptions(
@@ -81,18 +178,32 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .command('scan')
       .description('check rendered manifests from files, folders (*.yaml, *.yml) or - for standard input')
       .argument('[paths...]', 'files, folders, or - for standard input'),
-  ).action(async (paths: string[], options: OutputOptions) => setExit(await runScan(paths, options, io)));
+  ).action(async (paths: string[], options: CommonOptions) => setExit(await runScan(paths, options, io)));
 
+  addCommonOptions(
+    addHelmOptions(
+      program
+        .command('helm')
+        .description('render a chart with helm template and check every pod it produces; arguments after -- go to helm template')
+        .argument('[name-and-chart...]', '[NAME] CHART, as for helm template'),
+    ),
+  ).action(async (positionals: string[], options: HelmOptions) => setExit(await runHelm(positionals, options, extraArgs, io)));
+
+  program.exitOverride();
+  program.commands.forEach((command) => command.exitOverride());
   return program;
 }
 
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  // Everything after the first `--` belongs to the renderer, verbatim.
+  const split = argv.indexOf('--');
+  const ours = split === -1 ? argv : argv.slice(0, split);
+  const extraArgs = split === -1 ? [] : argv.slice(split + 1);
   let code = 0;
-  const program = buildProgram(io, (c) => (code = c));
-  program.commands.forEach((command) => command.exitOverride());
+  const program = buildProgram(io, extraArgs, (c) => (code = c));
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(ours, { from: 'user' });
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -101,11 +212,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (error instanceof ConfigError) {
       io.stderr.write(`hostns-check: ${error.describe()}\n`);
-      return EXIT_ERROR;
+    } else if (error instanceof UsageError || error instanceof ToolNotFoundError) {
+      io.stderr.write(`hostns-check: ${error.message}\n`);
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      io.stderr.write(`hostns-check: ${message}\n`);
+      if (io.env.HOSTNS_CHECK_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
     }
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`hostns-check: ${message}\n`);
-    if (io.env.HOSTNS_CHECK_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
     return EXIT_ERROR;
   }
 }

@@ -5,7 +5,7 @@ import { parseManifest } from '../manifests/parseManifest.js';
 import { formatJsonPath } from '../manifests/jsonPath.js';
 import { evaluateManifest } from '../rules/hostNamespaceRule.js';
 import type { SourceMapper } from '../sources/manifestSource.js';
-import { RULE_ID, type Finding, type ReportError, type ReportWarning, type RuleConfig } from '../types.js';
+import { RULE_ID, type Finding, type ReportError, type ReportWarning, type RuleConfig, type TargetResult } from '../types.js';
 
 export interface StreamContext {
   /** Target name carried by every finding and error. */
@@ -22,6 +22,12 @@ export interface StreamOutcome {
   warnings: ReportWarning[];
   resources: number;
   podSpecs: number;
+}
+
+/** One target's result: what was checked and what went wrong. */
+export interface TargetRun {
+  target: TargetResult;
+  outcome: StreamOutcome;
 }
 
 export function emptyOutcome(): StreamOutcome {

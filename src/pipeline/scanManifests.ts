@@ -2,14 +2,9 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { checkStream, emptyOutcome, type StreamOutcome } from '../pipeline/checkStream.js';
+import { checkStream, emptyOutcome, type StreamOutcome, type TargetRun } from './checkStream.js';
 import { manifestFileSource, streamSource } from '../sources/manifestSource.js';
 import type { RuleConfig, TargetResult } from '../types.js';
-
-export interface TargetRun {
-  target: TargetResult;
-  outcome: StreamOutcome;
-}
 
 export const STDIN_NAME = '<stdin>';
 

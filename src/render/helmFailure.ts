@@ -1,0 +1,74 @@
+// Turns a failed `helm template` into one sentence that says what happened and what to do,
+// keeping Helm's own message (which names the template file and line) intact.
+import type { HelmExit } from './helmTemplate.js';
+
+export interface RenderFailure {
+  message: string;
+  /** The template file and line Helm blamed, when it named one. */
+  file: string | null;
+  line: number | null;
+}
+
+/** Helm's `Error: ...` text, without debug noise; the last lines when there is no Error line. */
+export function helmErrorText(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const start = lines.findIndex((l) => l.startsWith('Error: '));
+  const chosen = start >= 0 ? lines.slice(start) : lines.slice(-5);
+  return chosen.join('\n').replace(/^Error: /, '').trim();
+}
+
+/** `execution error at (chart/templates/x.yaml:7:8)`, `template: chart/templates/x.yaml:7:8:`, `parse error at (x.tpl:3)`. */
+export function blamedTemplate(text: string): { file: string; line: number } | null {
+  const patterns = [
+    /\(([^()\s:]+):(\d+)(?::\d+)?\)/,
+    /template: ([^\s:]+):(\d+)(?::\d+)?:/,
+    /YAML parse error on ([^\s:]+): .*?line (\d+)/,
+  ];
+  for (const pattern of patterns) {
+    const match = pattern.exec(text);
+    if (match) return { file: match[1], line: Number(match[2]) };
+  }
+  return null;
+}
+
+export function describeHelmFailure(exit: HelmExit, chart: string, timeoutSeconds: number): RenderFailure {
+  if (exit.spawnError) {
+    return { message: `could not run Helm: ${exit.spawnError}`, file: null, line: null };
+  }
+  if (exit.timedOut) {
+    return {
+      message: `helm template did not finish within ${timeoutSeconds} seconds and was stopped; raise --timeout or find what makes the chart slow to render`,
+      file: null,
+      line: null,
+    };
+  }
+  const helmSays = helmErrorText(exit.stderr);
+  if (exit.signal) {
+    return { message: `helm template was killed by ${exit.signal}${helmSays ? `: ${helmSays}` : ''}`, file: null, line: null };
+  }
+  const missing = /missing in charts\/ directory: ([^\n]+)/.exec(helmSays);
+  if (missing) {
+    const names = missing[1].trim();
+    return {
+      message:
+        `chart dependencies are missing from ${chart}/charts/: ${names}. ` +
+        `Run \`helm dependency build ${chart}\` to fetch them, or pass --dependency-update to render with them ` +
+        `fetched into a temporary copy (your chart is never written to). Helm said: ${helmSays}`,
+      file: null,
+      line: null,
+    };
+  }
+  if (/path "[^"]*" not found|failed to download|no such file or directory|not a valid chart repository|chart "[^"]*" not found/i.test(helmSays)) {
+    return {
+      message: `chart ${chart} could not be found: give a chart folder, a .tgz, repo/name, --repo URL with a chart name, or an oci:// reference. Helm said: ${helmSays}`,
+      file: null,
+      line: null,
+    };
+  }
+  const blamed = blamedTemplate(helmSays);
+  return {
+    message: `helm template failed (exit ${exit.exitCode}): ${helmSays || 'no message on standard error'}`,
+    file: blamed?.file ?? null,
+    line: blamed?.line ?? null,
+  };
+}
