@@ -11,7 +11,10 @@ export interface RenderFailure {
 
 /** Helm's `Error: ...` text, without debug noise; the last lines when there is no Error line. */
 export function helmErrorText(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l && !/^Use --debug flag to render out invalid YAML$/.test(l));
   const start = lines.findIndex((l) => l.startsWith('Error: '));
   const chosen = start >= 0 ? lines.slice(start) : lines.slice(-5);
   return chosen.join('\n').replace(/^Error: /, '').trim();
@@ -58,7 +61,7 @@ export function describeHelmFailure(exit: HelmExit, chart: string, timeoutSecond
       line: null,
     };
   }
-  if (/path "[^"]*" not found|failed to download|no such file or directory|not a valid chart repository|chart "[^"]*" not found/i.test(helmSays)) {
+  if (/path "[^"]*" not found|failed to download|no such file or directory|not a valid chart repository|chart "[^"]*" not found|non-absolute URLs should be in form|repo \S+ not found/i.test(helmSays)) {
     return {
       message: `chart ${chart} could not be found: give a chart folder, a .tgz, repo/name, --repo URL with a chart name, or an oci:// reference. Helm said: ${helmSays}`,
       file: null,

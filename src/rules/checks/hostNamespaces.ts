@@ -9,7 +9,7 @@ function hostNamespaceCheck(id: CheckId, field: string, rationale: string): Chec
     rationale,
     remediation: `Remove ${field} or set it to false; if the workload truly needs it, suppress this finding with a reason.`,
     evaluate(pod) {
-      const value = field === 'hostNetwork' ? undefined : pod.spec[field];
+      const value = pod.spec[field];
       const notes: string[] = [];
       if (isTrueLookingString(value)) notes.push(typeNote(field, 'a boolean', value));
       else if (value !== true) return [];
