@@ -83,6 +83,8 @@ export interface Finding {
   value: unknown;
   rendered: Position | null;
   source: SourceLocation | null;
+  /** The resource's own file and line, when a patch or overlay wrote the offending value elsewhere. */
+  origin?: SourceLocation | null;
   values: ValuesOrigin[];
   suppressed: boolean;
   notes: string[];

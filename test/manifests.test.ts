@@ -123,7 +123,7 @@ test('invalid UTF-8 is an error naming the line', async () => {
     target: 't',
     file: 'bad.yaml',
     config: (await import('../src/rules/hostNamespaceRule.js')).defaultRuleConfig(),
-    sourceOf: () => null,
+    sourceOf: () => ({ source: null }),
   });
   assert.equal(out.errors.length, 1);
   assert.match(out.errors[0].message, /not valid UTF-8/);

@@ -4,6 +4,7 @@ import { InvalidEncodingError, splitDocuments } from '../manifests/splitDocument
 import { parseManifest } from '../manifests/parseManifest.js';
 import { formatJsonPath } from '../manifests/jsonPath.js';
 import { evaluateManifest } from '../rules/hostNamespaceRule.js';
+import { valueAt } from '../rules/findPodSpecs.js';
 import type { SourceMapper } from '../sources/manifestSource.js';
 import { RULE_ID, type Finding, type ReportError, type ReportWarning, type RuleConfig, type TargetResult } from '../types.js';
 
@@ -63,6 +64,13 @@ export async function checkStream(chunks: AsyncIterable<string | Uint8Array> | I
         }
         for (const violation of evaluation.violations) {
           const rendered = manifest.locate(violation.path) ?? (violation.anchorPath ? manifest.locate(violation.anchorPath) : null);
+          const mapping = context.sourceOf({
+            document: raw,
+            rendered,
+            resource: valueAt(value, violation.resourcePath) as Record<string, unknown>,
+            resourcePath: violation.resourcePath,
+            path: violation.path,
+          });
           outcome.findings.push({
             rule: RULE_ID,
             check: violation.check,
@@ -73,7 +81,8 @@ export async function checkStream(chunks: AsyncIterable<string | Uint8Array> | I
             path: formatJsonPath(violation.path),
             value: violation.value === undefined ? null : violation.value,
             rendered,
-            source: context.sourceOf(raw, rendered),
+            source: mapping.source,
+            ...(mapping.origin !== undefined ? { origin: mapping.origin } : {}),
             values: [],
             suppressed: false,
             notes: violation.notes,

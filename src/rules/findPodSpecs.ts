@@ -5,6 +5,8 @@ import type { JsonPath, ResourceRef } from '../types.js';
 export interface PodSpecSite {
   /** The object that owns the pod spec (a List item's own resource, not the List). */
   resource: ResourceRef;
+  /** Path of that object from the document root ([] unless it is a List item). */
+  resourcePath: JsonPath;
   /** Path of the pod spec from the document root. */
   path: JsonPath;
   spec: Record<string, unknown>;
@@ -77,7 +79,7 @@ function visit(object: unknown, path: JsonPath, depth: number, scan: PodSpecScan
       continue;
     }
     const spec = valueAt(object, specPath);
-    if (isObject(spec)) scan.podSpecs.push({ resource, path: [...path, ...specPath], spec });
+    if (isObject(spec)) scan.podSpecs.push({ resource, resourcePath: path, path: [...path, ...specPath], spec });
   }
 }
 

@@ -1,6 +1,6 @@
 // The rule k8s-host-namespace: its metadata, its checks, and the evaluator that runs them.
 // Pure: plain data in, violations out. Nothing here knows where the data came from.
-import { RULE_ID, type CheckId, type MalformedField, type ResourceRef, type RuleConfig, type Violation } from '../types.js';
+import { RULE_ID, type CheckId, type JsonPath, type MalformedField, type ResourceRef, type RuleConfig, type Violation } from '../types.js';
 import type { Check } from './check.js';
 import { hostIpc, hostNetwork, hostPid } from './checks/hostNamespaces.js';
 import { hostPort } from './checks/hostPort.js';
@@ -35,6 +35,8 @@ export function checkById(id: CheckId): Check {
 
 export interface ResourceViolation extends Violation {
   resource: ResourceRef;
+  /** Path of the resource from the document root ([] unless it is a List item). */
+  resourcePath: JsonPath;
 }
 
 export interface ManifestEvaluation {
@@ -54,7 +56,7 @@ export function evaluateManifest(root: unknown, config: RuleConfig): ManifestEva
     malformed.push(...pod.malformed);
     for (const check of hostNamespaceRule.checks) {
       if (!config.checks[check.id]) continue;
-      for (const violation of check.evaluate(pod, config)) violations.push({ ...violation, resource: site.resource });
+      for (const violation of check.evaluate(pod, config)) violations.push({ ...violation, resource: site.resource, resourcePath: site.resourcePath });
     }
   }
   return { resources: scan.resources.length, podSpecs: scan.podSpecs.length, violations, malformed };

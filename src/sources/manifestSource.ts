@@ -1,21 +1,39 @@
 // Where a finding in a plain manifest stream points: the input file itself, or for a stream
 // without a file, the template named by Helm's `# Source:` header.
-import type { Position, SourceLocation } from '../types.js';
+import type { JsonPath, Position, SourceLocation } from '../types.js';
 import type { RawDocument } from '../manifests/splitDocuments.js';
 
-export type SourceMapper = (document: RawDocument, rendered: Position | null) => SourceLocation | null;
+/** What a source mapper is asked about one finding. */
+export interface SourceQuery {
+  document: RawDocument;
+  /** Where the offending key is in the rendered stream. */
+  rendered: Position | null;
+  /** The resource the finding belongs to, as plain data (a List item, not the List). */
+  resource: Record<string, unknown>;
+  /** Path of the resource from the document root ([] unless it is a List item). */
+  resourcePath: JsonPath;
+  /** Path of the offending key from the document root. */
+  path: JsonPath;
+}
+
+export interface SourceMapping {
+  source: SourceLocation | null;
+  origin?: SourceLocation | null;
+}
+
+export type SourceMapper = (query: SourceQuery) => SourceMapping;
 
 /** For a file on disk, the rendered position is the source position: exact. */
 export function manifestFileSource(file: string): SourceMapper {
-  return (document, rendered) => ({ file, line: rendered?.line ?? document.startLine, exact: rendered !== null });
+  return ({ document, rendered }) => ({ source: { file, line: rendered?.line ?? document.startLine, exact: rendered !== null } });
 }
 
 /**
  * For standard input: with a `# Source:` header the template file is known but not its line, so
  * the line is the offset from the header (right for templates without directives) and never exact.
  */
-export const streamSource: SourceMapper = (document, rendered) => {
-  if (!document.sourceHeader) return null;
+export const streamSource: SourceMapper = ({ document, rendered }) => {
+  if (!document.sourceHeader) return { source: null };
   const line = rendered ? rendered.line - (document.sourceHeaderLine ?? document.startLine - 1) : 1;
-  return { file: document.sourceHeader, line: Math.max(1, line), exact: false };
+  return { source: { file: document.sourceHeader, line: Math.max(1, line), exact: false } };
 };
