@@ -19,6 +19,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { tarEntries } from '../dist/src/sources/tarArchive.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
@@ -155,84 +156,14 @@ async function verifyIntegrity(file, expectedIntegrity, label) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Minimal tar reader (ustar; GNU 'L' and pax 'x' long names; other special records skipped).
-
-const TAR_BLOCK = 512;
-
-function readTarString(header, offset, length) {
-  const field = header.subarray(offset, offset + length);
-  const end = field.indexOf(0);
-  return field.subarray(0, end === -1 ? length : end).toString('utf8');
-}
-
-function readTarNumber(header, offset, length) {
-  const field = header.subarray(offset, offset + length);
-  if (field[0] & 0x80) {
-    // GNU base-256 encoding for sizes beyond the octal field's range.
-    let value = 0;
-    for (let i = 1; i < length; i++) value = value * 256 + field[i];
-    return value;
-  }
-  const text = field.toString('latin1').replace(/[\0 ]+/g, ' ').trim();
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-function verifyTarChecksum(header, headerOffset) {
-  const stored = readTarNumber(header, 148, 8);
-  let sum = 0;
-  for (let i = 0; i < TAR_BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i];
-  if (sum !== stored) throw new FetchToolsError(`corrupt tar header at offset ${headerOffset}`);
-}
-
-/** Pax records are "<length> <key>=<value>\n"; we only need `path`. */
-function paxPath(data) {
-  let offset = 0;
-  let found = null;
-  while (offset < data.length) {
-    const space = data.indexOf(0x20, offset);
-    if (space === -1) break;
-    const recordLength = parseInt(data.subarray(offset, space).toString('latin1'), 10);
-    if (!(recordLength > 0)) break;
-    const record = data.subarray(space + 1, offset + recordLength - 1).toString('utf8');
-    const equals = record.indexOf('=');
-    if (record.slice(0, equals) === 'path') found = record.slice(equals + 1);
-    offset += recordLength;
-  }
-  return found;
-}
+// The tar reader is the project's own (src/sources/tarArchive.ts, built before this script runs).
 
 /** Returns the contents (a view into `tar`) of the regular file named `wantedName`. */
 function extractFromTar(tar, wantedName) {
-  let offset = 0;
-  let pendingLongName = null;
-  while (offset + TAR_BLOCK <= tar.length) {
-    const header = tar.subarray(offset, offset + TAR_BLOCK);
-    if (header.every((byte) => byte === 0)) break; // end-of-archive marker
-    verifyTarChecksum(header, offset);
-
-    const typeFlag = String.fromCharCode(header[156] || 0x30); // NUL is an old-style regular file
-    const size = readTarNumber(header, 124, 12);
-    const dataStart = offset + TAR_BLOCK;
-    const data = tar.subarray(dataStart, dataStart + size);
-    if (data.length !== size) throw new FetchToolsError('truncated tar archive');
-    offset = dataStart + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
-
-    if (typeFlag === 'L') {
-      pendingLongName = readTarString(data, 0, data.length);
-      continue;
-    }
-    if (typeFlag === 'x') {
-      pendingLongName = paxPath(data) ?? pendingLongName;
-      continue;
-    }
-    if (typeFlag === 'g' || typeFlag === 'K') continue; // global pax header, GNU long link name
-
-    const prefix = readTarString(header, 345, 155);
-    const shortName = readTarString(header, 0, 100);
-    const name = pendingLongName ?? (prefix ? `${prefix}/${shortName}` : shortName);
-    pendingLongName = null;
-    if ((typeFlag === '0' || typeFlag === '7') && name === wantedName) return data;
+  try {
+    for (const entry of tarEntries(tar)) if (entry.name === wantedName) return entry.data;
+  } catch (error) {
+    throw new FetchToolsError(error.message);
   }
   throw new FetchToolsError(`${wantedName} not found in the package tarball`);
 }
