@@ -30,6 +30,12 @@ export interface SourceLocation {
   line: number;
   /** True only when that line itself writes the offending key. */
   exact: boolean;
+  /** 1-based column of the key on that line, when known. */
+  column?: number;
+  /** The line's text, for a code frame. */
+  text?: string;
+  /** Why the location is not exact, when it is not. */
+  reason?: string;
 }
 
 /** A values setting behind an offending value (filled in by the Helm source mapping). */

@@ -2,7 +2,8 @@
 import { copyChartForWriting } from '../render/chartCopy.js';
 import { describeHelmFailure } from '../render/helmFailure.js';
 import { runHelmTemplate, type HelmTemplateRequest } from '../render/helmTemplate.js';
-import { streamSource } from '../sources/manifestSource.js';
+import { helmSourceMapper } from '../sources/helmSource.js';
+import type { UserValues } from '../sources/valuesOrigins.js';
 import type { RuleConfig, TargetResult } from '../types.js';
 import { checkStream, emptyOutcome, type TargetRun } from './checkStream.js';
 
@@ -24,7 +25,8 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
   const run = runHelmTemplate(effective, options);
   let outcome = emptyOutcome();
   try {
-    outcome = await checkStream(run.stdout, { target: name, file: name, config: options.config, sourceOf: streamSource });
+    const sourceOf = helmSourceMapper({ chart: request.chart, cwd: options.cwd, user: userValues(request) });
+    outcome = await checkStream(run.stdout, { target: name, file: name, config: options.config, sourceOf });
   } catch (error) {
     run.kill();
     throw error;
@@ -45,4 +47,16 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
     target.error = `${outcome.errors.length} rendered document(s) could not be read`;
   }
   return { target, outcome };
+}
+
+/** The values the user gave, in the form the values mapping reads them. */
+export function userValues(request: HelmTemplateRequest): UserValues {
+  const sets = [
+    ...request.setJson.map((text) => ({ flag: '--set-json', text })),
+    ...request.set.map((text) => ({ flag: '--set', text })),
+    ...request.setString.map((text) => ({ flag: '--set-string', text })),
+    ...request.setFile.map((text) => ({ flag: '--set-file', text })),
+    ...request.setLiteral.map((text) => ({ flag: '--set-literal', text })),
+  ];
+  return { files: request.values, sets };
 }

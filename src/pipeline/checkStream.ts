@@ -70,6 +70,8 @@ export async function checkStream(chunks: AsyncIterable<string | Uint8Array> | I
             resource: valueAt(value, violation.resourcePath) as Record<string, unknown>,
             resourcePath: violation.resourcePath,
             path: violation.path,
+            anchorPath: violation.anchorPath,
+            locate: manifest.locate,
           });
           outcome.findings.push({
             rule: RULE_ID,
@@ -83,7 +85,7 @@ export async function checkStream(chunks: AsyncIterable<string | Uint8Array> | I
             rendered,
             source: mapping.source,
             ...(mapping.origin !== undefined ? { origin: mapping.origin } : {}),
-            values: [],
+            values: mapping.values ?? [],
             suppressed: false,
             notes: violation.notes,
             target: context.target,

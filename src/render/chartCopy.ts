@@ -2,9 +2,7 @@
 // user's chart folder is never touched.
 import { cpSync, statSync } from 'node:fs';
 import path from 'node:path';
-import tmp from 'tmp';
-
-tmp.setGracefulCleanup();
+import { makeScratchDir } from './scratch.js';
 
 export interface ChartCopy {
   chart: string;
@@ -21,8 +19,13 @@ export function copyChartForWriting(chart: string, cwd: string): ChartCopy {
     // not a local folder: a .tgz, repo/name or oci:// reference that Helm fetches itself
   }
   if (!isFolder) return { chart, remove: () => {} };
-  const scratch = tmp.dirSync({ prefix: 'hostns-check-chart-', unsafeCleanup: true });
-  const copy = path.join(scratch.name, path.basename(absolute));
-  cpSync(absolute, copy, { recursive: true, dereference: true });
-  return { chart: copy, remove: () => scratch.removeCallback() };
+  const scratch = makeScratchDir('hostns-check-chart-');
+  try {
+    const copy = path.join(scratch.path, path.basename(absolute));
+    cpSync(absolute, copy, { recursive: true, dereference: true });
+    return { chart: copy, remove: () => scratch.remove() };
+  } catch (error) {
+    scratch.remove();
+    throw error;
+  }
 }

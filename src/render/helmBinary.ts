@@ -1,4 +1,4 @@
-// Finds the Helm (or kubectl) binary to run. Pure apart from the default `isExecutable` check,
+// Finds the Helm, kubectl or Kustomize binary to run. Pure apart from the default `isExecutable` check,
 // so the search order can be unit-tested with an injected environment.
 
 import { accessSync, constants, statSync } from 'node:fs';
@@ -39,10 +39,13 @@ interface ToolSpec {
   displayName: string;
   flagName: string;
   envVar: string;
+  /** Whether `npm run tools` puts a copy in `.tools/` (Kustomize has none of its own there). */
+  bundled: boolean;
 }
 
-const HELM: ToolSpec = { command: 'helm', displayName: 'Helm', flagName: '--helm', envVar: 'HELM_BIN' };
-const KUBECTL: ToolSpec = { command: 'kubectl', displayName: 'kubectl', flagName: '--kubectl', envVar: 'KUBECTL_BIN' };
+const HELM: ToolSpec = { command: 'helm', displayName: 'Helm', flagName: '--helm', envVar: 'HELM_BIN', bundled: true };
+const KUBECTL: ToolSpec = { command: 'kubectl', displayName: 'kubectl', flagName: '--kubectl', envVar: 'KUBECTL_BIN', bundled: true };
+const KUSTOMIZE: ToolSpec = { command: 'kustomize', displayName: 'Kustomize', flagName: '--kustomize', envVar: 'KUSTOMIZE_BIN', bundled: false };
 
 /** Thrown when no usable binary is found; the message lists every place tried and the fixes. */
 export class ToolNotFoundError extends Error {
@@ -58,6 +61,14 @@ export class ToolNotFoundError extends Error {
 
 export class HelmNotFoundError extends ToolNotFoundError {}
 export class KubectlNotFoundError extends ToolNotFoundError {}
+export class KustomizeNotFoundError extends ToolNotFoundError {}
+
+/** How a Kustomize binary is asked to build: `kustomize build DIR` or `kubectl kustomize DIR`. */
+export type KustomizeStyle = 'kustomize' | 'kubectl';
+
+export interface LocatedKustomize extends LocatedTool {
+  style: KustomizeStyle;
+}
 
 /**
  * Resolves Helm from, in order: the `--helm` flag, `$HELM_BIN` (Helm sets it for plugins),
@@ -70,6 +81,39 @@ export function locateHelm(options: LocateToolOptions = {}): LocatedTool {
 /** Same order as locateHelm, with `--kubectl`, `$KUBECTL_BIN`, `kubectl` on PATH, `.tools/helm-4.1.4/kubectl`. */
 export function locateKubectl(options: LocateToolOptions = {}): LocatedTool {
   return locateTool(KUBECTL, options, KubectlNotFoundError);
+}
+
+/**
+ * Resolves Kustomize from, in order: the `--kustomize` flag, `$KUSTOMIZE_BIN`, `kustomize` on
+ * PATH, then kubectl as locateKubectl finds it (`kubectl kustomize` embeds Kustomize). A flag or
+ * variable naming a kubectl binary is run as `kubectl kustomize`, anything else as `kustomize build`.
+ */
+export function locateKustomize(options: LocateToolOptions = {}): LocatedKustomize {
+  const styled = (found: LocatedTool): LocatedKustomize => ({ ...found, style: kustomizeStyle(found.path) });
+  let own: ToolNotFoundError;
+  try {
+    return styled(locateTool(KUSTOMIZE, options, KustomizeNotFoundError));
+  } catch (error) {
+    // An explicit --kustomize that does not work is reported as such, never replaced by kubectl.
+    if (!(error instanceof ToolNotFoundError) || (options.flag !== undefined && options.flag !== '')) throw error;
+    own = error;
+  }
+  try {
+    return { ...locateKubectl({ ...options, flag: undefined }), style: 'kubectl' };
+  } catch (error) {
+    if (!(error instanceof ToolNotFoundError)) throw error;
+    const tried = [...own.tried, ...error.tried.slice(1)];
+    throw new KustomizeNotFoundError(
+      `Could not find Kustomize or kubectl: ${joinPhrases(tried)}. Install either one, pass --kustomize <path>, ` +
+        'or run `npm run tools` in the hostns-check checkout to fetch the pinned kubectl.',
+      tried,
+    );
+  }
+}
+
+/** `kubectl`, `kubectl.exe`, `kubectl-1.33` are kubectl; every other name is a kustomize binary. */
+export function kustomizeStyle(file: string): KustomizeStyle {
+  return /^kubectl(?:[-_.]|$)/i.test(path.basename(file).replace(/\.exe$/i, '')) ? 'kubectl' : 'kustomize';
 }
 
 /** `<project root>/.tools`, found from this module's compiled location (dist/src/render/). */
@@ -129,9 +173,11 @@ function locateTool(
   if (onPath) return { path: onPath, source: 'path' };
   tried.push(`there is no ${spec.command} on PATH`);
 
-  const bundled = pathModule.join(options.toolsDir ?? defaultToolsDir(), BUNDLED_TOOLSET, spec.command);
-  if (isExecutable(bundled)) return { path: bundled, source: 'tools' };
-  tried.push(`${bundled} is missing`);
+  if (spec.bundled) {
+    const bundled = pathModule.join(options.toolsDir ?? defaultToolsDir(), BUNDLED_TOOLSET, spec.command);
+    if (isExecutable(bundled)) return { path: bundled, source: 'tools' };
+    tried.push(`${bundled} is missing`);
+  }
 
   throw new NotFoundError(`Could not find ${spec.displayName}: ${joinPhrases(tried)}. ${fixes}`, tried);
 }

@@ -1,6 +1,6 @@
 // Where a finding in a plain manifest stream points: the input file itself, or for a stream
 // without a file, the template named by Helm's `# Source:` header.
-import type { JsonPath, Position, SourceLocation } from '../types.js';
+import type { JsonPath, Position, SourceLocation, ValuesOrigin } from '../types.js';
 import type { RawDocument } from '../manifests/splitDocuments.js';
 
 /** What a source mapper is asked about one finding. */
@@ -14,11 +14,16 @@ export interface SourceQuery {
   resourcePath: JsonPath;
   /** Path of the offending key from the document root. */
   path: JsonPath;
+  /** Where to point instead when the key is missing (a container, say). */
+  anchorPath?: JsonPath;
+  /** Maps any path of the document to its rendered position. */
+  locate(path: JsonPath): Position | null;
 }
 
 export interface SourceMapping {
   source: SourceLocation | null;
   origin?: SourceLocation | null;
+  values?: ValuesOrigin[];
 }
 
 export type SourceMapper = (query: SourceQuery) => SourceMapping;

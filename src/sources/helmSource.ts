@@ -1,0 +1,68 @@
+// Maps a finding in `helm template` output to the template line that wrote the key and the
+// values lines that set its value.
+import type { JsonPath, SourceLocation } from '../types.js';
+import { loadChartTree, resolveSourceHeader, type ChartNode } from './chartTree.js';
+import { streamSource, type SourceMapper, type SourceQuery } from './manifestSource.js';
+import { TemplateIndex, type RenderedStep } from './templateWalk.js';
+import { ValuesFiles, valuesOrigins, type UserValues } from './valuesOrigins.js';
+
+export interface HelmSourceOptions {
+  /** The chart as the user named it (a folder or .tgz; anything else maps by `# Source:` only). */
+  chart: string;
+  cwd: string;
+  user: UserValues;
+}
+
+/** The rendered steps of a path below the resource, each with the rendered line it is on. */
+function renderedSteps(query: SourceQuery, path: JsonPath): RenderedStep[] {
+  const lines = query.document.text.split('\n');
+  const below = path.slice(query.resourcePath.length);
+  return below.map((segment, i) => {
+    const position = query.locate([...query.resourcePath, ...below.slice(0, i + 1)]);
+    const text = position ? lines[position.line - query.document.startLine] : undefined;
+    return { segment, line: text === undefined ? null : text.trim() };
+  });
+}
+
+export function helmSourceMapper(options: HelmSourceOptions): SourceMapper {
+  let tree: ChartNode | null | undefined;
+  let index: TemplateIndex | null = null;
+  const files = new ValuesFiles(options.cwd);
+  return (query) => {
+    const fallback = streamSource(query);
+    if (tree === undefined) {
+      tree = loadChartTree(options.chart, options.cwd);
+      index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0) : null;
+    }
+    const header = query.document.sourceHeader;
+    const located = tree && header ? resolveSourceHeader(tree, header) : null;
+    if (!tree || !index || !located) {
+      return withReason(fallback, tree ? 'the # Source: template is not among the chart files' : 'the chart is not a local folder or archive');
+    }
+    const file = index.file(located.chart, located.file);
+    const missing = query.rendered !== null && query.locate(query.path) === null;
+    const path = missing && query.anchorPath ? query.anchorPath : query.path;
+    const steps = renderedSteps(query, path);
+    const walked = file && steps.length > 0 ? index.walk(file, steps, missing) : null;
+    if (!walked) {
+      return withReason(
+        { source: { file: located.chart.display(located.file), line: fallback.source?.line ?? 1, exact: false } },
+        'no line of the template matches the rendered key',
+      );
+    }
+    const source: SourceLocation = {
+      file: walked.file.chart.display(walked.file.file),
+      line: walked.line.no,
+      exact: walked.exact,
+      column: (walked.line.key !== null ? walked.line.keyCol : walked.line.indent) + 1,
+      text: walked.line.text,
+    };
+    if (!walked.exact && walked.reason) source.reason = walked.reason;
+    const values = walked.values ? valuesOrigins(walked.values.chart, walked.values.path, options.user, files) : [];
+    return { source, values };
+  };
+}
+
+function withReason(mapping: ReturnType<SourceMapper>, reason: string): ReturnType<SourceMapper> {
+  return mapping.source ? { ...mapping, source: { ...mapping.source, reason } } : mapping;
+}

@@ -1,0 +1,454 @@
+// Walks a finding's key path through a chart's template text, the way a person would read it:
+// from the document's first key down, matching each template line against the rendered line,
+// into named templates through `include`, and up to the `toYaml`/`include` call that wrote a
+// block when no line of the template writes the key itself.
+import type { ChartNode } from './chartTree.js';
+import { allCharts } from './chartTree.js';
+import { definedName, includeCall, matchBlocks, scanActions, type Action } from './goTemplate.js';
+import { resolveExpression, rootScope, scopeAt, scopeWithData, type Binding, type Scope, type ValuesSegment } from './templateScope.js';
+
+export interface TemplateLine {
+  /** 1-based line number in the file. */
+  no: number;
+  text: string;
+  start: number;
+  /** Column (0-based) of the first non-space character. */
+  indent: number;
+  /** The YAML key this line writes, if any, with its column; dashCol is the `- ` of a list item. */
+  key: string | null;
+  keyCol: number;
+  dashCol: number | null;
+  /** Literal text outside actions (not only spaces). */
+  hasContent: boolean;
+  /** Output actions that start on this line. */
+  outputs: Action[];
+  /** Inside an action that began on an earlier line, or inside a `define` (for document walks). */
+  skip: boolean;
+}
+
+export interface TemplateFile {
+  chart: ChartNode;
+  file: string;
+  text: string;
+  actions: Action[];
+  lines: TemplateLine[];
+  /** Named templates defined in this file: name -> body offsets. */
+  defines: Map<string, { from: number; to: number }>;
+}
+
+const KEY = /^( *)((?:- +)*)([A-Za-z0-9_.\/-]+|"[^"]*"|'[^']*')[ \t]*:(?=[ \t]|$)/;
+
+export function readTemplateFile(chart: ChartNode, file: string, text: string): TemplateFile {
+  const actions = scanActions(text);
+  const defines = new Map<string, { from: number; to: number }>();
+  const defineSpans: { from: number; to: number }[] = [];
+  for (const span of matchBlocks(actions)) {
+    if (span.kind !== 'define' && span.kind !== 'block') continue;
+    const name = definedName(span.open.body);
+    const to = span.close ? span.close.start : text.length;
+    if (name) defines.set(name, { from: span.open.end, to });
+    if (span.kind === 'define') defineSpans.push({ from: span.open.start, to: span.close ? span.close.end : text.length });
+  }
+  const lines: TemplateLine[] = [];
+  let offset = 0;
+  let actionIndex = 0;
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const lineText = raw[i].replace(/\r$/, '');
+    const start = offset;
+    const end = start + raw[i].length;
+    offset = end + 1;
+    // Mask actions so only literal YAML is left to read keys from.
+    let masked = '';
+    let cursor = start;
+    let coveredFromBefore = false;
+    const outputs: Action[] = [];
+    while (actionIndex < actions.length && actions[actionIndex].end <= start) actionIndex++;
+    for (let j = actionIndex; j < actions.length && actions[j].start < end; j++) {
+      const action = actions[j];
+      if (action.start < start) coveredFromBefore = true;
+      const from = Math.max(action.start, start);
+      masked += text.slice(cursor, from);
+      masked += ' '.repeat(Math.min(action.end, end) - from);
+      cursor = Math.min(action.end, end);
+      if (action.start >= start && action.kind === 'output') outputs.push(action);
+    }
+    masked += text.slice(cursor, end);
+    const match = KEY.exec(masked);
+    const dashes = match ? match[2] : (/^( *)(- +)/.exec(masked)?.[2] ?? '');
+    const indent = masked.length - masked.trimStart().length;
+    const inDefine = defineSpans.some((d) => start >= d.from && start < d.to);
+    lines.push({
+      no: i + 1,
+      text: lineText,
+      start,
+      indent,
+      key: match ? unquoteKey(match[3]) : null,
+      keyCol: match ? match[1].length + match[2].length : indent + dashes.length,
+      dashCol: dashes ? indent : null,
+      hasContent: masked.trim() !== '',
+      outputs,
+      skip: (coveredFromBefore && masked.slice(0, masked.length).trim() === '') || inDefine,
+    });
+  }
+  return { chart, file, text, actions, lines, defines };
+}
+
+function unquoteKey(key: string): string {
+  return /^["'].*["']$/.test(key) ? key.slice(1, -1) : key;
+}
+
+/** The column an output action writes at: its `nindent N`/`indent N`, else where it stands. */
+function outputColumn(line: TemplateLine, action: Action): number {
+  const match = /\b(?:nindent|indent)\s+(\d+)/.exec(action.body);
+  return match ? Number(match[1]) : line.indent;
+}
+
+/** A template line as a pattern for the rendered line: literal text kept, actions as wildcards. */
+export function linePattern(file: TemplateFile, line: TemplateLine): RegExp {
+  let pattern = '';
+  let cursor = line.start;
+  const end = line.start + line.text.length;
+  for (const action of file.actions) {
+    if (action.end <= line.start) continue;
+    if (action.start >= end) break;
+    pattern += literalPattern(file.text.slice(cursor, Math.max(cursor, action.start)));
+    pattern += '.*';
+    cursor = Math.min(action.end, end);
+  }
+  pattern += literalPattern(file.text.slice(cursor, end));
+  return new RegExp(`^${pattern.trim().replace(/^(\\s\*)+/, '')}$`);
+}
+
+function literalPattern(text: string): string {
+  return text
+    .split(/\s+/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('\\s*');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Where the walk ended. */
+export interface WalkResult {
+  file: TemplateFile;
+  line: TemplateLine;
+  /** True when the line itself writes the offending key (or, for a missing key, its container). */
+  exact: boolean;
+  /** The values path the value comes from, within `chart`'s values, when the walk knows it. */
+  values: { chart: ChartNode; path: ValuesSegment[] } | null;
+  /** Why the walk stopped short of the key, for the report. */
+  reason: string | null;
+}
+
+/** One step of the rendered path: the key or list index, and the rendered line it sits on. */
+export interface RenderedStep {
+  segment: string | number;
+  /** The rendered line's text, trimmed (null when the key is not in the rendered output). */
+  line: string | null;
+}
+
+interface Parent {
+  file: TemplateFile;
+  /** Indexes into file.lines of the lines inside the parent's block. */
+  block: number[];
+  /** The parent's own column (-1 for a document or a named template's body). */
+  col: number;
+  /** A list item's own line (its first key sits on it after the dash). */
+  itemLine: TemplateLine | null;
+  /** The parent key's own line (an output action after its colon can write the children). */
+  ownLine: TemplateLine | null;
+  /** Where the region starts, and its scope there. */
+  regionFrom: number;
+  regionScope: Scope;
+  /** Index of the list item the walk went through last, for `range` elements. */
+  lastIndex: number | null;
+}
+
+export class TemplateIndex {
+  private readonly files = new Map<string, TemplateFile>();
+  private defines: Map<string, { file: TemplateFile; from: number; to: number }[]> | null = null;
+
+  /**
+   * `hasValues` says whether a values path is set anywhere (values files or flags): of two
+   * blocks that could have written a key, the one whose values exist is the likelier.
+   */
+  constructor(
+    private readonly root: ChartNode,
+    private readonly hasValues: (chart: ChartNode, path: ValuesSegment[]) => boolean = () => false,
+  ) {}
+
+  private rank(result: WalkResult): number {
+    return (result.exact ? 4 : 0) + (result.values ? 1 : 0) + (result.values && this.hasValues(result.values.chart, result.values.path) ? 2 : 0);
+  }
+
+  file(chart: ChartNode, path: string): TemplateFile | null {
+    const key = `${chart.display(path)}`;
+    let cached = this.files.get(key);
+    if (!cached) {
+      const text = chart.files.get(path);
+      if (text === undefined) return null;
+      cached = readTemplateFile(chart, path, text);
+      this.files.set(key, cached);
+    }
+    return cached;
+  }
+
+  /** A named template: the definition in the chart itself first, then its parents', then any. */
+  define(name: string, from: ChartNode): { file: TemplateFile; from: number; to: number } | null {
+    if (!this.defines) {
+      this.defines = new Map();
+      for (const chart of allCharts(this.root)) {
+        for (const path of chart.files.keys()) {
+          if (!path.startsWith('templates/')) continue;
+          const file = this.file(chart, path);
+          if (!file) continue;
+          for (const [defined, body] of file.defines) {
+            const list = this.defines.get(defined) ?? [];
+            list.push({ file, ...body });
+            this.defines.set(defined, list);
+          }
+        }
+      }
+    }
+    const candidates = this.defines.get(name) ?? [];
+    for (let chart: ChartNode | null = from; chart; chart = chart.parent) {
+      const own = candidates.find((c) => c.file.chart === chart);
+      if (own) return own;
+    }
+    return candidates[0] ?? null;
+  }
+
+  /**
+   * Walks the rendered path through the template file that produced a document.
+   * `documentIndex` is the document's position among those rendered from the same file.
+   */
+  walk(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean): WalkResult | null {
+    let best: WalkResult | null = null;
+    for (const region of documentRegions(file)) {
+      const parent: Parent = {
+        file,
+        block: region.lines,
+        col: -1,
+        itemLine: null,
+        ownLine: null,
+        regionFrom: region.from,
+        regionScope: rootScope(file.chart),
+        lastIndex: null,
+      };
+      const result = this.descend(parent, steps, 0, anchorOnly, 0);
+      if (result && (!best || this.rank(result) > this.rank(best))) best = result;
+      if (best && best.exact) break;
+    }
+    return best;
+  }
+
+  /**
+   * Finds the step `at` below `parent` and walks on. Conditionals can write the same key on
+   * several lines, so every candidate line and every output action is tried; the best wins.
+   */
+  private descend(parent: Parent, steps: readonly RenderedStep[], at: number, anchorOnly: boolean, depth: number): WalkResult | null {
+    if (depth > 40) return null;
+    const step = steps[at];
+    const last = at === steps.length - 1;
+    const candidates = typeof step.segment === 'number' ? this.itemCandidates(parent, step) : this.keyCandidates(parent, step);
+    let best: WalkResult | null = null;
+    const consider = (result: WalkResult | null) => {
+      if (result && (!best || this.rank(result) > this.rank(best))) best = result;
+    };
+    for (const child of candidates) {
+      if (last) {
+        return {
+          file: parent.file,
+          line: child.line,
+          exact: true,
+          values: anchorOnly ? null : this.valuesOnLine(parent, child.line, steps, at),
+          reason: null,
+        };
+      }
+      const next = this.descend(child.parent, steps, at + 1, anchorOnly, depth + 1);
+      if (next?.exact) return next;
+      consider(next);
+      // The rest of the path is not in the template below this line: blame the line, not exactly.
+      consider({ file: parent.file, line: child.line, exact: false, values: null, reason: 'the rest of the path is written by code the walk could not follow' });
+    }
+    const produced = this.viaProducers(parent, steps, at, anchorOnly, depth);
+    if (produced?.exact) return produced;
+    consider(produced);
+    return best;
+  }
+
+  /** Lines directly under the parent that write the key, those matching the rendered line first. */
+  private keyCandidates(parent: Parent, step: RenderedStep): { line: TemplateLine; parent: Parent }[] {
+    const { file } = parent;
+    const lines = parent.block.map((i) => file.lines[i]);
+    const keyed = lines.filter((l) => l.key !== null && l.dashCol === null && l.keyCol > parent.col);
+    const childCol = Math.min(...keyed.map((l) => l.keyCol));
+    const candidates = keyed.filter((l) => l.keyCol === childCol && l.key === step.segment);
+    if (parent.itemLine && parent.itemLine.key === step.segment) candidates.unshift(parent.itemLine);
+    return byPattern(file, candidates, step.line).map((line) => ({ line, parent: this.childParent(parent, line, line.keyCol, false) }));
+  }
+
+  /** List items under the parent that can be the rendered item, the likeliest first. */
+  private itemCandidates(parent: Parent, step: RenderedStep): { line: TemplateLine; parent: Parent }[] {
+    const { file } = parent;
+    const lines = parent.block.map((i) => file.lines[i]);
+    const dashed = lines.filter((l) => l.dashCol !== null && l.dashCol >= parent.col && l.hasContent);
+    if (dashed.length === 0) return [];
+    const itemCol = Math.min(...dashed.map((l) => l.dashCol as number));
+    const items = dashed.filter((l) => l.dashCol === itemCol);
+    const index = step.segment as number;
+    const matching = step.line === null ? items : items.filter((l) => linePattern(file, l).test(step.line as string));
+    // Literal items in the same number as rendered ones: the item at the same position.
+    const ordered = matching.length > 1 && matching.length === items.length && index < items.length ? [items[index], ...matching.filter((l) => l !== items[index])] : matching;
+    return ordered.map((line) => {
+      const childParent = this.childParent(parent, line, line.dashCol as number, true);
+      childParent.lastIndex = index;
+      return { line, parent: childParent };
+    });
+  }
+
+  private childParent(parent: Parent, line: TemplateLine, col: number, isItem: boolean): Parent {
+    const { file } = parent;
+    const position = parent.block.indexOf(line.no - 1);
+    const block: number[] = [];
+    const indentless = !isItem && line.hasContent && file.lines[line.no - 1].text.trimEnd().endsWith(':');
+    for (let k = position + 1; k < parent.block.length; k++) {
+      const candidate = file.lines[parent.block[k]];
+      if (candidate.hasContent) {
+        const column = candidate.dashCol ?? candidate.keyCol;
+        const continuesList = indentless && candidate.dashCol === col;
+        if (column <= col && !continuesList) break;
+      } else if (candidate.outputs.length > 0) {
+        if (candidate.outputs.every((a) => outputColumn(candidate, a) <= col)) continue;
+      }
+      block.push(parent.block[k]);
+    }
+    return {
+      file,
+      block,
+      col,
+      itemLine: isItem ? line : null,
+      ownLine: isItem ? null : line,
+      regionFrom: parent.regionFrom,
+      regionScope: parent.regionScope,
+      lastIndex: parent.lastIndex,
+    };
+  }
+
+  /** No line writes the key: an `include`, `toYaml` or other output action in the block did. */
+  private viaProducers(parent: Parent, steps: readonly RenderedStep[], at: number, anchorOnly: boolean, depth: number): WalkResult | null {
+    const { file } = parent;
+    const producers: { line: TemplateLine; action: Action }[] = [];
+    for (const host of [parent.ownLine, parent.itemLine]) {
+      if (!host) continue;
+      for (const action of host.outputs) producers.push({ line: host, action });
+    }
+    for (const index of parent.block) {
+      const line = file.lines[index];
+      if (line.hasContent) continue;
+      for (const action of line.outputs) if (outputColumn(line, action) > parent.col) producers.push({ line, action });
+    }
+    let fallback: WalkResult | null = null;
+    for (const { line, action } of producers) {
+      const scope = scopeAt(file.actions, parent.regionFrom, action.start, parent.regionScope);
+      const call = includeCall(action.body);
+      if (call) {
+        const define = this.define(call.name, file.chart);
+        if (define) {
+          const data = resolveExpression(call.argument, scope);
+          const body: Parent = {
+            file: define.file,
+            block: regionLines(define.file, define.from, define.to),
+            col: -1,
+            itemLine: null,
+            ownLine: null,
+            regionFrom: define.from,
+            regionScope: scopeWithData(data),
+            lastIndex: parent.lastIndex,
+          };
+          const inner = this.descend(body, steps, at, anchorOnly, depth + 1);
+          if (inner && inner.exact) return inner;
+          if (inner && !fallback) fallback = inner;
+        }
+        continue;
+      }
+      const binding = resolveExpression(action.body, scope);
+      if (binding.kind === 'values' && !fallback) {
+        const rest = steps.slice(at).map((s) => s.segment);
+        fallback = {
+          file,
+          line,
+          exact: false,
+          values: anchorOnly ? null : { chart: binding.chart, path: fillIndex([...binding.path, ...rest], parent.lastIndex) },
+          reason: 'the key is written by a values block (toYaml or similar), not by a template line',
+        };
+      }
+    }
+    if (fallback) return fallback;
+    if (producers.length > 0) {
+      const { line } = producers[0];
+      return { file, line, exact: false, values: null, reason: 'the key comes from template code the walk could not follow' };
+    }
+    return null;
+  }
+
+  /** The values path behind the value written on a key's line. */
+  private valuesOnLine(parent: Parent, line: TemplateLine, steps: readonly RenderedStep[], at: number): WalkResult['values'] {
+    const { file } = parent;
+    const afterKey = line.start + line.keyCol;
+    for (const action of line.outputs) {
+      if (action.start < afterKey) continue;
+      const scope = scopeAt(file.actions, parent.regionFrom, action.start, parent.regionScope);
+      const binding = resolveExpression(action.body, scope);
+      if (binding.kind === 'values') {
+        const rest = steps.slice(at + 1).map((s) => s.segment);
+        return { chart: binding.chart, path: fillIndex([...binding.path, ...rest], parent.lastIndex) };
+      }
+    }
+    return null;
+  }
+}
+
+/** Candidate lines for one rendered line, those whose pattern matches it first. */
+function byPattern(file: TemplateFile, candidates: TemplateLine[], rendered: string | null): TemplateLine[] {
+  if (candidates.length <= 1 || rendered === null) return candidates;
+  const matching = candidates.filter((l) => linePattern(file, l).test(rendered));
+  return [...matching, ...candidates.filter((l) => !matching.includes(l))];
+}
+
+function fillIndex(path: ValuesSegment[], index: number | null): ValuesSegment[] {
+  return path.map((segment) => (segment === '*' ? (index ?? '*') : segment));
+}
+
+/** The documents of a template file (split at `---`), outside named templates. */
+function documentRegions(file: TemplateFile): { from: number; lines: number[] }[] {
+  const regions: { from: number; lines: number[] }[] = [];
+  let current = { from: 0, lines: [] as number[] };
+  for (let i = 0; i < file.lines.length; i++) {
+    const line = file.lines[i];
+    if (line.skip) continue;
+    if (/^---\s*$/.test(line.text)) {
+      if (current.lines.length > 0) regions.push(current);
+      current = { from: line.start, lines: [] };
+      continue;
+    }
+    if (line.hasContent || line.outputs.length > 0) current.lines.push(i);
+  }
+  if (current.lines.length > 0) regions.push(current);
+  return regions;
+}
+
+/** Lines of a named template's body that carry YAML or output. */
+function regionLines(file: TemplateFile, from: number, to: number): number[] {
+  const lines: number[] = [];
+  for (let i = 0; i < file.lines.length; i++) {
+    const line = file.lines[i];
+    const lineEnd = line.start + line.text.length;
+    if (lineEnd < from || line.start >= to) continue;
+    if (line.hasContent || line.outputs.some((a) => a.start >= from && a.start < to)) lines.push(i);
+  }
+  return lines;
+}
+
+export type { Binding };
