@@ -49,11 +49,11 @@ for (const tools of HELM_VERSIONS) {
   const helm = (args: string[], env?: NodeJS.ProcessEnv) => runJson(['helm', ...args, '--helm', tools.helm], { env });
 
   describe(`hostns-check helm on ${tools.label}`, () => {
-    test('default values: the insecure chart has its five findings, each at its # Source: template', () => {
+    test('default values: the insecure chart has its five findings, each in its template', () => {
       const { status, report } = helm(['charts-fixtures/insecure-pod']);
       assert.equal(status, 1);
       assert.deepEqual(report.findings.map((f: Finding) => f.check), ['host-ipc', 'host-network', 'host-pid', 'host-port', 'run-as-user']);
-      assert.ok(report.findings.every((f: Finding) => f.source?.file === 'insecure-pod/templates/pod.yaml'));
+      assert.ok(report.findings.every((f: Finding) => f.source?.file === 'charts-fixtures/insecure-pod/templates/pod.yaml'));
       assert.ok(report.findings.every((f: Finding) => f.resource.name === 'release-name-app'), 'default release name');
       assert.deepEqual(report.targets, [{ type: 'helm', path: 'charts-fixtures/insecure-pod', ok: true, error: null }]);
     });
@@ -132,10 +132,10 @@ for (const tools of HELM_VERSIONS) {
       assert.equal(status, 1);
       assert.deepEqual(brief(report.findings), ['host-port DaemonSet/release-name-exporter exporter']);
       assert.equal(report.findings[0].value, 9100, 'the parent sets exporter.hostPort over the subchart default 0');
-      assert.equal(report.findings[0].source.file, 'umbrella/charts/exporter/templates/ds.yaml');
+      assert.equal(report.findings[0].source.file, 'charts-fixtures/umbrella/charts/exporter-1.0.0.tgz!/exporter/templates/ds.yaml');
       const on = helm(['charts-fixtures/umbrella', '--set', 'agent.hostNetwork=true', '--set', 'exporter.enabled=false']);
       assert.deepEqual(brief(on.report.findings), ['host-network DaemonSet/release-name-agent']);
-      assert.equal(on.report.findings[0].source.file, 'umbrella/charts/agent/templates/ds.yaml');
+      assert.equal(on.report.findings[0].source.file, 'charts-fixtures/umbrella/charts/agent/templates/ds.yaml');
     });
 
     test('a library chart vendored as a file:// dependency', () => {

@@ -171,6 +171,8 @@ export function buildProgram(io: CliIo, extraArgs: string[], setExit: (code: num
   const program = new Command('hostns-check')
     .description("Check rendered Kubernetes pods against k8s-host-namespace: no host IPC, network, PID or ports, and a high explicit runAsUser.")
     .version(toolVersion())
+    // Options after a subcommand are the subcommand's: `helm ... --version 1.2.3` is the chart's.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   addCommonOptions(

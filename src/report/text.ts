@@ -9,7 +9,9 @@ const paint = (on: boolean, code: string) => (text: string) => (on ? `\u001b[${c
 
 function locationOf(finding: Finding): string {
   if (finding.source) {
-    const column = finding.source.exact && finding.rendered ? `:${finding.rendered.column}` : '';
+    // The source's own column when the mapper knows it: the rendered column is another file's.
+    const at = finding.source.column ?? finding.rendered?.column;
+    const column = finding.source.exact && at !== undefined ? `:${at}` : '';
     return `${finding.source.file}:${finding.source.line}${column}`;
   }
   if (finding.rendered) return `${finding.target}:${finding.rendered.line}:${finding.rendered.column}`;

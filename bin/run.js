@@ -1,0 +1,14 @@
+// Loads the built CLI; a missing build is a clear exit 2, never a stack trace.
+export async function run(args) {
+  let main;
+  try {
+    ({ main } = await import('../dist/src/cli/main.js'));
+  } catch (error) {
+    const where = new URL('..', import.meta.url).pathname;
+    process.stderr.write(
+      `hostns-check: the tool is not built (${error.code ?? error.message}); run \`npm ci && npm run build\` in ${where}\n`,
+    );
+    return 2;
+  }
+  return main(args, { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+}
