@@ -92,6 +92,8 @@ export interface Finding {
   /** The resource's own file and line, when a patch or overlay wrote the offending value elsewhere. */
   origin?: SourceLocation | null;
   values: ValuesOrigin[];
+  /** With user overrides: 'chart' when the chart's own values already produce it, 'overrides' when only the overrides do. */
+  introducedBy?: 'chart' | 'overrides';
   suppressed: boolean;
   notes: string[];
   /** Name of the target the finding came from. */

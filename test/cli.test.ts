@@ -16,7 +16,8 @@ describe('scan', () => {
   test('the insecure pod: five findings, one text line each, exit 1', () => {
     const result = runCli(['scan', rel('insecure-pod.yaml')]);
     assert.equal(result.status, 1, result.stderr);
-    const lines = result.stdout.trimEnd().split('\n');
+    // Finding lines start at the margin; their code frames and notes are indented.
+    const lines = result.stdout.trimEnd().split('\n').filter((l) => !l.startsWith(' '));
     const file = rel('insecure-pod.yaml');
     assert.deepEqual(
       lines.slice(0, 5).map((l) => l.split('  ').slice(0, 2).join(' ')),
@@ -46,7 +47,7 @@ describe('scan', () => {
       path: 'spec.containers[0].ports[1].hostPort',
       value: 443,
       rendered: { line: 15, column: 9 },
-      source: { file: rel('insecure-pod.yaml'), line: 15, exact: true },
+      source: { file: rel('insecure-pod.yaml'), line: 15, exact: true, column: 9, text: '        hostPort: 443' },
       values: [],
       suppressed: false,
       notes: [],

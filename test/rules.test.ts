@@ -31,7 +31,7 @@ describe('host-ipc, host-network, host-pid', () => {
       assert.equal(out.findings[0].path, `spec.${field}`);
       assert.equal(out.findings[0].value, true);
       assert.deepEqual(out.findings[0].rendered, { line: 6, column: 3 });
-      assert.deepEqual(out.findings[0].source, { file: 'input.yaml', line: 6, exact: true });
+      assert.deepEqual(out.findings[0].source, { file: 'input.yaml', line: 6, exact: true, column: 3, text: `  ${field}: true` });
     });
     test(`${check}: false, null and absent pass`, async () => {
       for (const value of ['false', 'null', '~', 'no', 'off']) {

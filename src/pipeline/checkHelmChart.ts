@@ -1,11 +1,12 @@
 // One Helm target: render with the user's values and check each document as it arrives.
 import { copyChartForWriting } from '../render/chartCopy.js';
 import { describeHelmFailure } from '../render/helmFailure.js';
-import { runHelmTemplate, type HelmTemplateRequest } from '../render/helmTemplate.js';
+import { runHelmTemplate, type HelmExit, type HelmTemplateRequest } from '../render/helmTemplate.js';
 import { helmSourceMapper } from '../sources/helmSource.js';
+import type { SourceMapper } from '../sources/manifestSource.js';
 import type { UserValues } from '../sources/valuesOrigins.js';
-import type { RuleConfig, TargetResult } from '../types.js';
-import { checkStream, emptyOutcome, type TargetRun } from './checkStream.js';
+import type { Finding, RuleConfig, TargetResult } from '../types.js';
+import { checkStream, type StreamOutcome, type TargetRun } from './checkStream.js';
 
 export interface HelmTargetOptions {
   helm: string;
@@ -17,23 +18,59 @@ export interface HelmTargetOptions {
   warn: (text: string) => void;
 }
 
+interface Rendered {
+  outcome: StreamOutcome;
+  exit: HelmExit;
+}
+
+/** One `helm template` run, each document checked as it arrives. */
+async function renderAndCheck(request: HelmTemplateRequest, options: HelmTargetOptions, sourceOf: SourceMapper): Promise<Rendered> {
+  const run = runHelmTemplate(request, options);
+  try {
+    const outcome = await checkStream(run.stdout, { target: request.chart, file: request.chart, config: options.config, sourceOf });
+    return { outcome, exit: await run.done };
+  } catch (error) {
+    run.kill();
+    await run.done;
+    throw error;
+  }
+}
+
+function succeeded(exit: HelmExit): boolean {
+  return exit.exitCode === 0 && !exit.signal && !exit.timedOut;
+}
+
+/** The same chart with its own values only: no -f, no --set*. */
+function withoutOverrides(request: HelmTemplateRequest): HelmTemplateRequest {
+  return { ...request, values: [], set: [], setString: [], setFile: [], setJson: [], setLiteral: [], dependencyUpdate: false };
+}
+
+function hasOverrides(request: HelmTemplateRequest): boolean {
+  return [request.values, request.set, request.setString, request.setFile, request.setJson, request.setLiteral].some((list) => list.length > 0);
+}
+
+/** What identifies a finding across two renders of the same chart. */
+function findingKey(finding: Finding): string {
+  const { kind, namespace, name } = finding.resource;
+  return JSON.stringify([finding.check, kind, namespace, name, finding.container, finding.path]);
+}
+
 export async function checkHelmChart(request: HelmTemplateRequest, options: HelmTargetOptions): Promise<TargetRun> {
   const name = request.chart;
   const target: TargetResult = { type: 'helm', path: name, ok: true, error: null };
   const copy = request.dependencyUpdate ? copyChartForWriting(request.chart, options.cwd) : null;
-  const effective = copy ? { ...request, chart: copy.chart } : request;
-  const run = runHelmTemplate(effective, options);
-  let outcome = emptyOutcome();
   try {
+    const effective = copy ? { ...request, chart: copy.chart } : request;
     const sourceOf = helmSourceMapper({ chart: request.chart, cwd: options.cwd, user: userValues(request) });
-    outcome = await checkStream(run.stdout, { target: name, file: name, config: options.config, sourceOf });
-  } catch (error) {
-    run.kill();
-    throw error;
-  } finally {
-    const exit = await run.done;
-    copy?.remove();
-    if (exit.exitCode === 0 && !exit.signal && !exit.timedOut) {
+    const main = renderAndCheck(effective, options, sourceOf);
+    // introducedBy needs the chart's defaults rendered too: in parallel, unless the first run
+    // must fetch dependencies into the copy first.
+    let defaults: Promise<Rendered> | null = null;
+    const renderDefaults = () => renderAndCheck(withoutOverrides(effective), options, () => ({ source: null }));
+    if (hasOverrides(request) && !copy) defaults = renderDefaults();
+    const { outcome, exit } = await main;
+    if (hasOverrides(request) && copy && succeeded(exit)) defaults = renderDefaults();
+    if (succeeded(exit)) {
       if (exit.stderr.trim()) options.warn(exit.stderr);
     } else {
       const failure = describeHelmFailure(exit, request.chart, options.timeoutSeconds);
@@ -41,12 +78,28 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
       target.error = failure.message;
       outcome.errors.push({ target: name, file: failure.file, line: failure.line, message: failure.message });
     }
+    if (defaults) {
+      const chartOnly = await defaults;
+      if (succeeded(chartOnly.exit) && chartOnly.outcome.errors.length === 0) {
+        const fromChart = new Set(chartOnly.outcome.findings.map(findingKey));
+        for (const finding of outcome.findings) finding.introducedBy = fromChart.has(findingKey(finding)) ? 'chart' : 'overrides';
+      } else if (succeeded(exit)) {
+        outcome.warnings.push({
+          target: name,
+          file: null,
+          line: null,
+          message: "the chart does not render with its own values alone, so introducedBy is not known",
+        });
+      }
+    }
+    if (target.ok && outcome.errors.length > 0) {
+      target.ok = false;
+      target.error = `${outcome.errors.length} rendered document(s) could not be read`;
+    }
+    return { target, outcome };
+  } finally {
+    copy?.remove();
   }
-  if (target.ok && outcome.errors.length > 0) {
-    target.ok = false;
-    target.error = `${outcome.errors.length} rendered document(s) could not be read`;
-  }
-  return { target, outcome };
 }
 
 /** The values the user gave, in the form the values mapping reads them. */

@@ -24,6 +24,15 @@ function resourceOf(finding: Finding): string {
   return `${kind ?? '?'}/${name ?? '?'}${container}`;
 }
 
+/** The source line with its number and a caret under the key. */
+function codeFrame(finding: Finding, dim: (text: string) => string): string[] {
+  const source = finding.source;
+  if (!source || source.text === undefined) return [];
+  const number = String(source.line).padStart(6);
+  const caret = source.column ? `\n${' '.repeat(6)} ${dim('|')} ${' '.repeat(source.column - 1)}^` : '';
+  return [`${dim(`${number} |`)} ${source.text}${caret}`];
+}
+
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
@@ -37,6 +46,14 @@ export function formatText(report: Report, options: TextOptions): string {
   for (const finding of report.findings) {
     const suppressed = finding.suppressed ? dim(' (suppressed)') : '';
     lines.push(`${locationOf(finding)}  ${red(finding.check)}  ${finding.message}  ${bold(resourceOf(finding))}${suppressed}`);
+    lines.push(...codeFrame(finding, dim));
+    const [effective] = finding.values;
+    if (effective) {
+      const where = effective.line === null ? effective.file : `${effective.file}:${effective.line}`;
+      lines.push(`    set by ${where} (${effective.key})`);
+    }
+    if (finding.introducedBy === 'overrides') lines.push(`    introduced by your values overrides; the chart's own values do not produce it`);
+    if (finding.source && !finding.source.exact && finding.source.reason) lines.push(`    ${dim('approximate:')} ${finding.source.reason}`);
     for (const note of finding.notes) lines.push(`    ${dim('note:')} ${note}`);
   }
   for (const error of report.errors) {

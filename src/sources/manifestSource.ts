@@ -30,7 +30,11 @@ export type SourceMapper = (query: SourceQuery) => SourceMapping;
 
 /** For a file on disk, the rendered position is the source position: exact. */
 export function manifestFileSource(file: string): SourceMapper {
-  return ({ document, rendered }) => ({ source: { file, line: rendered?.line ?? document.startLine, exact: rendered !== null } });
+  return ({ document, rendered }) => {
+    if (!rendered) return { source: { file, line: document.startLine, exact: false, reason: 'the key is not in the document' } };
+    const text = document.text.split('\n')[rendered.line - document.startLine];
+    return { source: { file, line: rendered.line, exact: true, column: rendered.column, ...(text !== undefined ? { text } : {}) } };
+  };
 }
 
 /**

@@ -76,7 +76,8 @@ export function readTemplateFile(chart: ChartNode, file: string, text: string): 
     masked += text.slice(cursor, end);
     const match = KEY.exec(masked);
     const dashes = match ? match[2] : (/^( *)(- +)/.exec(masked)?.[2] ?? '');
-    const indent = masked.length - masked.trimStart().length;
+    const maskedIndent = masked.length - masked.trimStart().length;
+    const indent = lineText.length - lineText.trimStart().length;
     const inDefine = defineSpans.some((d) => start >= d.from && start < d.to);
     lines.push({
       no: i + 1,
@@ -84,8 +85,8 @@ export function readTemplateFile(chart: ChartNode, file: string, text: string): 
       start,
       indent,
       key: match ? unquoteKey(match[3]) : null,
-      keyCol: match ? match[1].length + match[2].length : indent + dashes.length,
-      dashCol: dashes ? indent : null,
+      keyCol: match ? match[1].length + match[2].length : maskedIndent + dashes.length,
+      dashCol: dashes ? maskedIndent : null,
       hasContent: masked.trim() !== '',
       outputs,
       skip: (coveredFromBefore && masked.slice(0, masked.length).trim() === '') || inDefine,

@@ -94,6 +94,12 @@ export class ValuesFiles {
 
   constructor(private readonly cwd: string) {}
 
+  /** A user file as the report shows it: relative to the working directory (URLs as given). */
+  shown(file: string): string {
+    if (/^[a-z]+:\/\//i.test(file)) return file;
+    return path.relative(this.cwd, path.resolve(this.cwd, file)) || file;
+  }
+
   private parse(key: string, text: () => string): { doc: Document; lines: LineCounter } | null {
     if (!this.cache.has(key)) {
       try {
@@ -166,7 +172,7 @@ export function valuesOrigins(chart: ChartNode, segments: ValuesSegment[], user:
   }
   for (const file of [...user.files].reverse()) {
     const line = files.lineInUserFile(file, fromRoot);
-    if (line !== null) origins.push({ key: formatValuesKey(fromRoot), file, line, layer: 'user' });
+    if (line !== null) origins.push({ key: formatValuesKey(fromRoot), file: files.shown(file), line, layer: 'user' });
   }
   // Ancestors, the root first: a parent's values override its subcharts'.
   const ancestors: ChartNode[] = [];

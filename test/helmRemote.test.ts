@@ -1,0 +1,176 @@
+// `hostns-check helm` with charts from a chart repository, with the real Helm 3.17.2 and 4.1.4. The
+// test packages three versions of a small chart, indexes them and serves them itself on 127.0.0.1;
+// each pod name carries .Chart.Version, so the rendered result shows which version Helm picked.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFile, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { HELM_VERSIONS } from './support/tools.js';
+import { BIN, assertNoStackTrace } from './support/runCli.js';
+import { closedPort, findingResourceNames, makeHelmHome, parseReport, runAsync, type RunResult } from './support/helmHome.js';
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-helm-remote-test-'));
+const chartSource = path.join(scratch, 'src', 'hello');
+const repoDir = path.join(scratch, 'repo');
+// An empty working folder: a local folder named like the chart would win over the repository.
+const work = path.join(scratch, 'work');
+
+const CHART = 'hello';
+const VERSIONS = ['0.9.0', '1.0.0', '1.1.0-beta.1'];
+const show = (r: RunResult) => `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+/** Paths the repository server was asked for, in order. */
+const requests: string[] = [];
+let server: http.Server | null = null;
+let repoUrl = '';
+
+before(async () => {
+  mkdirSync(path.join(chartSource, 'templates'), { recursive: true });
+  mkdirSync(repoDir);
+  mkdirSync(work);
+  writeFileSync(path.join(chartSource, 'Chart.yaml'), `apiVersion: v2\nname: ${CHART}\ndescription: one host-network pod named after the chart version\nversion: 0.0.0\n`);
+  writeFileSync(
+    path.join(chartSource, 'templates', 'pod.yaml'),
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata:',
+      '  name: hello-{{ .Chart.Version }}',
+      'spec:',
+      '  hostNetwork: true',
+      '  containers:',
+      '    - name: app',
+      '      image: app:1',
+      '      securityContext:',
+      '        runAsUser: 20000',
+      '',
+    ].join('\n'),
+  );
+
+  server = http.createServer((request, response) => {
+    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    requests.push(pathname);
+    const file = path.join(repoDir, path.normalize(pathname));
+    if (!file.startsWith(repoDir + path.sep)) {
+      response.writeHead(404).end();
+      return;
+    }
+    readFile(file, (error, body) => {
+      if (error) response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      else response.writeHead(200, { 'content-type': file.endsWith('.yaml') ? 'application/x-yaml' : 'application/gzip' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  repoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const packager = HELM_VERSIONS[0].helm;
+  const home = makeHelmHome(path.join(scratch, 'packager-home'));
+  for (const version of VERSIONS) {
+    const result = await runAsync(packager, ['package', chartSource, '--version', version, '--destination', repoDir], { cwd: scratch, env: home.env });
+    assert.equal(result.status, 0, show(result));
+  }
+  const index = await runAsync(packager, ['repo', 'index', repoDir, '--url', repoUrl], { cwd: scratch, env: home.env });
+  assert.equal(index.status, 0, show(index));
+});
+
+after(async () => {
+  if (server) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+test('oci:// charts are not covered here', { skip: 'oci:// needs an OCI registry, which these tests do not build; oci:// references are not tested' }, () => {});
+
+for (const tool of HELM_VERSIONS) {
+  describe(`remote charts, ${tool.label}`, () => {
+    const home = makeHelmHome(path.join(scratch, `${tool.label}-home`));
+    /** `hostns-check helm demo ARGS --helm <this Helm>`, with the isolated Helm home in the environment. */
+    const check = (args: string[]) => runAsync(process.execPath, [BIN, 'helm', 'demo', ...args, '--helm', tool.helm], { cwd: work, env: home.env });
+    /** The names of the pods rendered, after checking the run found exactly the one host-network pod. */
+    const rendered = async (args: string[]) => {
+      const result = await check([...args, '--format', 'json']);
+      const report = parseReport(result);
+      assert.equal(result.status, 1, show(result));
+      assert.deepEqual(report.errors, []);
+      assert.deepEqual(report.findings.map((f) => f.check), ['host-network'], show(result));
+      return findingResourceNames(report);
+    };
+
+    test(`${tool.label}: --repo URL ${CHART} renders the latest stable version, 1.0.0, from the test's repository`, async () => {
+      requests.length = 0;
+      assert.deepEqual(await rendered([CHART, '--repo', repoUrl]), ['hello-1.0.0']);
+      assert.ok(requests.includes('/index.yaml'), `index fetched: ${requests}`);
+      assert.ok(requests.includes('/hello-1.0.0.tgz'), `chart fetched: ${requests}`);
+    });
+
+    test(`${tool.label}: --version=X picks exactly that version, also over a newer --devel one`, async () => {
+      assert.deepEqual(await rendered([CHART, '--repo', repoUrl, '--version=0.9.0']), ['hello-0.9.0']);
+      assert.deepEqual(await rendered([CHART, '--repo', repoUrl, '--devel', '--version=1.0.0']), ['hello-1.0.0']);
+    });
+
+    // Found with this test: commander's program-level -V/--version used to catch `--version 0.9.0` after the helm
+    // subcommand, so hostns-check printed its own version and exited 0 without rendering anything.
+    test(
+      `${tool.label}: --version X (separate argument, as helm template takes it) picks exactly that version`,
+      async () => {
+        const result = await check([CHART, '--repo', repoUrl, '--version', '0.9.0', '--format', 'json']);
+        assert.equal(result.status, 1, show(result));
+        assert.deepEqual(findingResourceNames(parseReport(result)), ['hello-0.9.0']);
+      },
+    );
+
+    test(`${tool.label}: --devel picks the newest version, 1.1.0-beta.1`, async () => {
+      assert.deepEqual(await rendered([CHART, '--repo', repoUrl, '--devel']), ['hello-1.1.0-beta.1']);
+    });
+
+    test(`${tool.label}: repo/name after helm repo add into an isolated Helm home (Helm inherits the environment)`, async () => {
+      // A home of its own, with an empty cache: Helm 4 keeps downloaded charts in $HELM_CACHE_HOME/content by
+      // digest and would not ask the server again for a chart the --repo tests above already fetched.
+      const repoHome = makeHelmHome(path.join(scratch, `${tool.label}-repo-home`));
+      requests.length = 0;
+      const add = await runAsync(tool.helm, ['repo', 'add', 'testrepo', repoUrl], { cwd: work, env: repoHome.env });
+      assert.equal(add.status, 0, show(add));
+      assert.ok(requests.includes('/index.yaml'), `helm repo add fetched the index: ${requests}`);
+      const inRepoHome = (args: string[]) =>
+        runAsync(process.execPath, [BIN, 'helm', 'demo', ...args, '--helm', tool.helm, '--format', 'json'], { cwd: work, env: repoHome.env });
+
+      requests.length = 0;
+      const stable = await inRepoHome(['testrepo/hello']);
+      assert.equal(stable.status, 1, show(stable));
+      assert.deepEqual(findingResourceNames(parseReport(stable)), ['hello-1.0.0']);
+      assert.ok(requests.includes('/hello-1.0.0.tgz'), `chart fetched from the repository: ${requests}`);
+      const devel = await inRepoHome(['testrepo/hello', '--devel']);
+      assert.equal(devel.status, 1, show(devel));
+      assert.deepEqual(findingResourceNames(parseReport(devel)), ['hello-1.1.0-beta.1']);
+
+      // The repository is known only in that home: the other one does not have it.
+      const elsewhere = await check(['testrepo/hello']);
+      assert.equal(elsewhere.status, 2, show(elsewhere));
+      assert.match(elsewhere.stdout, /testrepo/);
+    });
+
+    test(`${tool.label}: a chart the repository does not have: exit 2, names the chart, says what to give`, async () => {
+      const result = await check(['nosuch', '--repo', repoUrl]);
+      assert.equal(result.status, 2, show(result));
+      const output = result.stdout + result.stderr;
+      assert.match(output, /chart nosuch could not be found: give a chart folder, a \.tgz, repo\/name, --repo URL with a chart name/);
+      assert.match(output, /chart "nosuch" not found in http:\/\/127\.0\.0\.1:\d+ repository/, "Helm's reason is kept");
+      assertNoStackTrace(output);
+    });
+
+    test(`${tool.label}: an unreachable repository URL: exit 2, names the chart and the URL, no stack trace`, async () => {
+      const deadUrl = `http://127.0.0.1:${await closedPort()}`;
+      const result = await check([CHART, '--repo', deadUrl]);
+      assert.equal(result.status, 2, show(result));
+      const output = result.stdout + result.stderr;
+      assert.match(output, /chart hello could not be found: give a chart folder, a \.tgz, repo\/name, --repo URL with a chart name/);
+      assert.ok(output.includes(`"${deadUrl}" is not a valid chart repository or cannot be reached`), output);
+      assertNoStackTrace(output);
+    });
+  });
+}
