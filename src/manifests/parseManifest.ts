@@ -3,6 +3,7 @@
 import { parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, type Document, type Node } from 'yaml';
 import type { JsonPath, Position } from '../types.js';
 import type { RawDocument } from './splitDocuments.js';
+import { parseSimpleYaml } from './fastParse.js';
 
 /** Bounds the work a hostile alias bomb ("billion laughs") can cause. */
 const MAX_ALIAS_COUNT = 1000;
@@ -27,8 +28,18 @@ export interface ParseResult {
   warnings: ManifestProblem[];
 }
 
-/** Parses a raw document; one raw chunk can hold several YAML documents when `...` ends one. */
+/**
+ * Parses a raw document; one raw chunk can hold several YAML documents when `...` ends one.
+ * Plain block YAML, most of what renderers write, takes the fast path; the rest the full parser.
+ */
 export function parseManifest(raw: RawDocument): ParseResult {
+  const fast = parseSimpleYaml(raw.text, raw.startLine);
+  if (fast) return { manifests: [{ value: fast.value, raw, locate: fast.locate }], errors: [], warnings: [] };
+  return parseManifestFully(raw);
+}
+
+/** The `yaml` package's full parse: every YAML feature, errors and warnings with their lines. */
+export function parseManifestFully(raw: RawDocument): ParseResult {
   const result: ParseResult = { manifests: [], errors: [], warnings: [] };
   const lineStarts = computeLineStarts(raw.text);
   const toPosition = (offset: number): Position => {

@@ -22,7 +22,6 @@ export class InvalidEncodingError extends Error {
 }
 
 const SOURCE_HEADER = /^#\s*Source:\s*(.+?)\s*$/;
-const DOCUMENT_START = /^---(?:[ \t]|$)/;
 
 /** A document's own `# Source:` header (path and 0-based line within the document), if it has one. */
 function ownHeader(lines: readonly string[]): { path: string; offset: number } | null {
@@ -40,42 +39,74 @@ function ownHeader(lines: readonly string[]): { path: string; offset: number } |
 /**
  * Yields the documents of a stream of text or bytes. Handles CRLF, a leading BOM, and a `---`
  * separator with content on the same line; a chunk may end anywhere, even inside a character.
+ * Works on whole chunks (searching for "\n---"), not line by line: this is the hot path.
  */
 export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): AsyncGenerator<RawDocument> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let pending = '';
-  let lineNo = 0;
-  let current: string[] = [];
-  let currentStart = 1;
+  let buffer = '';
+  /** Where the next separator search starts, and where the current document starts. */
+  let searchFrom = 0;
+  let docStart = 0;
+  /** Stream line of the current document's first line. */
+  let docLine = 1;
   let header: string | null = null;
   let index = 0;
   let first = true;
+  let heldCarriageReturn = false;
 
-  function* flush(): Generator<RawDocument> {
-    if (current.length === 0) return;
-    const text = current.join('\n') + '\n';
-    const own = ownHeader(current);
+  const emit = (text: string): RawDocument => {
+    const own = ownHeader(firstLines(text, 8));
     if (own) header = own.path;
-    const sourceHeaderLine = own ? currentStart + own.offset : null;
-    yield { text, startLine: currentStart, sourceHeader: header, sourceHeaderLine, index: index++ };
-    current = [];
+    const doc = { text, startLine: docLine, sourceHeader: header, sourceHeaderLine: own ? docLine + own.offset : null, index: index++ };
+    docLine += countNewlines(text);
+    return doc;
+  };
+
+  /** Yields every document that a separator in the buffer has closed. */
+  function* closed(final: boolean): Generator<RawDocument> {
+    for (;;) {
+      let at = buffer.indexOf('\n---', searchFrom);
+      // A separator right at the start of the stream.
+      if (docStart === 0 && searchFrom === 0 && buffer.startsWith('---') && isSeparatorEnd(buffer, 3, final)) {
+        searchFrom = 1;
+        continue;
+      }
+      if (at === -1) {
+        searchFrom = Math.max(docStart, buffer.length - 4);
+        return;
+      }
+      const after = at + 4;
+      if (!final && after >= buffer.length) {
+        searchFrom = at; // the character after `---` has not arrived yet
+        return;
+      }
+      if (!isSeparatorEnd(buffer, after, final)) {
+        searchFrom = at + 1;
+        continue;
+      }
+      const text = buffer.slice(docStart, at + 1);
+      if (text.length > 0) yield emit(text);
+      docStart = at + 1;
+      searchFrom = docStart + 1;
+      // Drop what is done so the buffer holds one document at most.
+      if (docStart > 1 << 16) {
+        buffer = buffer.slice(docStart);
+        searchFrom -= docStart;
+        docStart = 0;
+      }
+    }
   }
 
-  function* takeLine(rawLine: string): Generator<RawDocument> {
-    lineNo++;
-    let line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  const take = (text: string): void => {
     if (first) {
-      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
-    if (DOCUMENT_START.test(line)) {
-      yield* flush();
-      currentStart = lineNo;
-    } else if (current.length === 0) {
-      currentStart = lineNo;
-    }
-    current.push(line);
-  }
+    if (heldCarriageReturn) text = '\r' + text;
+    heldCarriageReturn = text.endsWith('\r');
+    if (heldCarriageReturn) text = text.slice(0, -1);
+    buffer += text.includes('\r') ? text.replace(/\r\n/g, '\n') : text;
+  };
 
   for await (const chunk of chunks) {
     let text: string;
@@ -84,24 +115,43 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
     } catch {
       const bytes = chunk as Uint8Array;
       const before = new TextDecoder().decode(bytes.subarray(0, firstInvalidOffset(bytes)));
-      throw new InvalidEncodingError(lineNo + 1 + countNewlines(pending + before));
+      throw new InvalidEncodingError(docLine + countNewlines(buffer.slice(docStart) + before));
     }
-    pending += text;
-    let newline: number;
-    let from = 0;
-    while ((newline = pending.indexOf('\n', from)) !== -1) {
-      yield* takeLine(pending.slice(from, newline));
-      from = newline + 1;
-    }
-    pending = pending.slice(from);
+    take(text);
+    yield* closed(false);
   }
   try {
-    pending += decoder.decode();
+    take(decoder.decode());
   } catch {
-    throw new InvalidEncodingError(lineNo + 1);
+    throw new InvalidEncodingError(docLine + countNewlines(buffer.slice(docStart)));
   }
-  if (pending.length > 0) yield* takeLine(pending);
-  yield* flush();
+  if (heldCarriageReturn) buffer += '\r';
+  yield* closed(true);
+  let rest = buffer.slice(docStart);
+  if (rest.length > 0) {
+    if (!rest.endsWith('\n')) rest += '\n';
+    yield emit(rest);
+  }
+}
+
+/** `---` ends a separator line when followed by a space, a tab, a line end, or the stream's end. */
+function isSeparatorEnd(text: string, at: number, final: boolean): boolean {
+  if (at >= text.length) return final;
+  const c = text[at];
+  return c === '\n' || c === ' ' || c === '\t';
+}
+
+/** The first few lines of a text (the header, if any, is among them). */
+function firstLines(text: string, count: number): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  while (lines.length < count && start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    lines.push(text.slice(start, end));
+    start = end + 1;
+  }
+  return lines;
 }
 
 function countNewlines(text: string): number {

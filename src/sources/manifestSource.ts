@@ -32,7 +32,7 @@ export type SourceMapper = (query: SourceQuery) => SourceMapping;
 export function manifestFileSource(file: string): SourceMapper {
   return ({ document, rendered }) => {
     if (!rendered) return { source: { file, line: document.startLine, exact: false, reason: 'the key is not in the document' } };
-    const text = document.text.split('\n')[rendered.line - document.startLine];
+    const text = lineOfText(document.text, rendered.line - document.startLine);
     return { source: { file, line: rendered.line, exact: true, column: rendered.column, ...(text !== undefined ? { text } : {}) } };
   };
 }
@@ -46,3 +46,14 @@ export const streamSource: SourceMapper = ({ document, rendered }) => {
   const line = rendered ? rendered.line - (document.sourceHeaderLine ?? document.startLine - 1) : 1;
   return { source: { file: document.sourceHeader, line: Math.max(1, line), exact: false } };
 };
+
+/** The n-th (0-based) line of a text, without splitting all of it. */
+export function lineOfText(text: string, n: number): string | undefined {
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    start = text.indexOf('\n', start) + 1;
+    if (start === 0) return undefined;
+  }
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end === -1 ? text.length : end);
+}

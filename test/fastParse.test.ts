@@ -1,0 +1,130 @@
+// The fast parser must agree with the `yaml` package, value for value and position for position,
+// on everything it accepts: fixtures, real chart renders, peer conformance data, and traps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseSimpleYaml } from '../src/manifests/fastParse.js';
+import { parseManifestFully } from '../src/manifests/parseManifest.js';
+import { splitDocuments, type RawDocument } from '../src/manifests/splitDocuments.js';
+import type { JsonPath } from '../src/types.js';
+import { HELM4, PROJECT_ROOT, sharedDir } from './support/tools.js';
+
+/** Every path in a value tree. */
+function* pathsOf(value: unknown, prefix: JsonPath = []): Generator<JsonPath> {
+  yield prefix;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) yield* pathsOf(value[i], [...prefix, i]);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) yield* pathsOf(item, [...prefix, key]);
+  }
+}
+
+interface Tally {
+  documents: number;
+  fast: number;
+}
+
+/** Compares both parsers on every document of a text; returns how many took the fast path. */
+async function compare(text: string, label: string, tally: Tally): Promise<void> {
+  const documents: RawDocument[] = [];
+  for await (const doc of splitDocuments([text])) documents.push(doc);
+  for (const raw of documents) {
+    tally.documents++;
+    const fast = parseSimpleYaml(raw.text, raw.startLine);
+    if (!fast) continue;
+    tally.fast++;
+    const full = parseManifestFully(raw);
+    const where = `${label} (document at line ${raw.startLine})`;
+    assert.equal(full.errors.length, 0, `${where}: the fast parser accepted a document the full parser rejects: ${JSON.stringify(full.errors)}`);
+    assert.equal(full.manifests.length, 1, where);
+    const [manifest] = full.manifests;
+    assert.deepEqual(fast.value, manifest.value, `${where}: values differ`);
+    for (const p of pathsOf(manifest.value)) {
+      assert.deepEqual(fast.locate(p), manifest.locate(p), `${where}: position of ${JSON.stringify(p)} differs`);
+    }
+  }
+}
+
+function yamlFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...yamlFilesUnder(full));
+    else if (/\.ya?ml$/.test(name)) out.push(full);
+  }
+  return out;
+}
+
+const TRAPS: Record<string, string> = {
+  'booleans and nulls of YAML 1.1': 'a: yes\nb: On\nc: n\nd: ~\ne:\nf: NULL\ng: "yes"\nh: \'no\'\n',
+  numbers: 'a: 0755\nb: 0x1F\nc: 1_000\nd: 12:30\ne: 1.5\nf: -3\ng: +4\nh: .inf\ni: e5\nj: 1e3\nk: 007\n',
+  'keys that are not strings': 'yes: 1\n',
+  'literal block scalars': 'a: |\n  line one\n\n  line three\nb: |-\n  kept\n    indented\nc: |\n\nd: x\n',
+  'a literal at the end': 'a: |\n  x\n  y\n\n\n',
+  'keep chomping': 'a: |+\n  x\n\nb: 1\n',
+  'folded scalar': 'a: >\n  folded\n  text\n',
+  'indentless sequence': 'a:\n- x\n- y\nb: 1\n',
+  'nested sequences': 'a:\n  - - x\n    - y\n  - -\n      z: 1\n',
+  'empty items and values': 'a:\n  -\n  - \n  - b:\n    c:\n',
+  'flow collections': 'a: {}\nb: []\nc: {x: 1}\nd: [1, 2]\ne: ["a", \'b\', c]\nf: {a: "b", c: d}\ng: [a, [b]]\n',
+  'flow traps': 'a: {a: b,}\nb: [http://x]\nc: [a\n  ,b]\nd: {"k": yes}\n',
+  'flow items': '- [x, y]\n- {k: v}\n',
+  'quoted keys and escapes': '"a b": 1\n\'c\': "tab\\there"\nd: "\\x41"\ne: "it\'s"\nf: \'it\'\'s\'\n',
+  'comments everywhere': '# top\na: 1 # trailing\n# between\nb:\n  # inside\n  c: "#not" # yes\nd: a#b\n',
+  'anchors and merges': 'a: &x {b: 1}\nc:\n  <<: *x\n',
+  'duplicate keys': 'a: 1\na: 2\n',
+  'multi-line plain scalar': 'a: one\n  two\n',
+  'a tab in the indentation': 'a:\n\tb: 1\n',
+  'a scalar document': 'just text\n',
+  'a list document': '- a\n- b\n',
+  'document markers': '---\na: 1\n...\n---\nb: 2\n',
+  'trailing spaces': 'a: 1   \nb:   \n  c: d  \n',
+  'bad indentation': 'a:\n    b: 1\n  c: 2\n',
+  'colon in a value': 'a: b: c\n',
+  'url values': 'a: http://example.com:8080/x\nb: "c: d"\n',
+  'a dash value': 'a: -\nb: -1\nc: - x\n',
+};
+
+test('the fast parser agrees with the yaml package on trap documents', async () => {
+  const tally: Tally = { documents: 0, fast: 0 };
+  for (const [name, text] of Object.entries(TRAPS)) await compare(text, name, tally);
+  assert.ok(tally.fast >= 10, `the fast path took ${tally.fast} of ${tally.documents}`);
+});
+
+test('the fast parser agrees on the project fixtures', async () => {
+  const tally: Tally = { documents: 0, fast: 0 };
+  for (const file of [...yamlFilesUnder(path.join(PROJECT_ROOT, 'test/fixtures')), ...yamlFilesUnder(path.join(PROJECT_ROOT, 'charts-fixtures')).filter((f) => !f.includes('/templates/'))]) {
+    await compare(readFileSync(file, 'utf8'), path.relative(PROJECT_ROOT, file), tally);
+  }
+  assert.ok(tally.fast > 0);
+});
+
+test('the fast parser agrees on real chart renders, and takes most of them', async (t) => {
+  const charts = readdirSync(path.join(PROJECT_ROOT, 'charts-fixtures'))
+    .filter((name) => existsSync(path.join(PROJECT_ROOT, 'charts-fixtures', name, 'Chart.yaml')))
+    .map((name) => path.join(PROJECT_ROOT, 'charts-fixtures', name));
+  const shared = sharedDir();
+  if (shared) for (const name of ['metallb', 'fluent-bit', 'datadog']) charts.push(path.join(shared, 'corpus/charts', name));
+  else t.diagnostic('../shared is absent: only the fixture charts are rendered');
+  const tally: Tally = { documents: 0, fast: 0 };
+  for (const chart of charts) {
+    const render = spawnSync(HELM4, ['template', chart, '--include-crds', '--set', 'image=x', '--set', 'datadog.apiKey=0123456789abcdef0123456789abcdef'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (render.status !== 0) continue; // missing-deps and the like
+    await compare(render.stdout, path.basename(chart), tally);
+  }
+  t.diagnostic(`fast path: ${tally.fast} of ${tally.documents} rendered documents`);
+  assert.ok(tally.fast / tally.documents > 0.9, `only ${tally.fast} of ${tally.documents} documents took the fast path`);
+});
+
+test('the fast parser agrees on the peer conformance data', { skip: sharedDir() ? false : '../shared is absent' }, async () => {
+  const tally: Tally = { documents: 0, fast: 0 };
+  for (const file of yamlFilesUnder(path.join(sharedDir() as string, 'conformance'))) {
+    await compare(readFileSync(file, 'utf8'), path.basename(file), tally);
+  }
+  assert.ok(tally.fast > 0);
+});
