@@ -130,3 +130,20 @@ export function valueAt(root: unknown, path: JsonPath): unknown {
   }
   return node;
 }
+
+/**
+ * Core kinds that never carry a pod spec, so a document of one of them need not be opened.
+ * Custom kinds are never on this list: any of them may carry spec.template.spec.containers.
+ */
+const KINDS_WITHOUT_PODS = new Set([
+  'APIService', 'CSIDriver', 'CSINode', 'CSIStorageCapacity', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap',
+  'CustomResourceDefinition', 'Endpoints', 'EndpointSlice', 'Event', 'HorizontalPodAutoscaler', 'Ingress',
+  'IngressClass', 'Lease', 'LimitRange', 'MutatingWebhookConfiguration', 'Namespace', 'NetworkPolicy',
+  'PersistentVolume', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'PriorityClass', 'ResourceQuota', 'Role',
+  'RoleBinding', 'RuntimeClass', 'Secret', 'Service', 'ServiceAccount', 'StorageClass',
+  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration', 'VolumeAttachment',
+]);
+
+export function kindNeverHoldsPods(kind: string): boolean {
+  return KINDS_WITHOUT_PODS.has(kind);
+}
