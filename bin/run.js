@@ -1,5 +1,6 @@
 // Loads the built CLI; a missing build is a clear exit 2, never a stack trace.
-export async function run(args) {
+/** Runs the CLI with these arguments; `io` replaces parts of the process's own streams. */
+export async function run(args, io = {}) {
   let main;
   try {
     ({ main } = await import('../dist/src/cli/main.js'));
@@ -10,5 +11,5 @@ export async function run(args) {
     );
     return 2;
   }
-  return main(args, { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  return main(args, { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
 }

@@ -62,6 +62,7 @@ const TRAPS: Record<string, string> = {
   numbers: 'a: 0755\nb: 0x1F\nc: 1_000\nd: 12:30\ne: 1.5\nf: -3\ng: +4\nh: .inf\ni: e5\nj: 1e3\nk: 007\n',
   'keys that are not strings': 'yes: 1\n',
   'literal block scalars': 'a: |\n  line one\n\n  line three\nb: |-\n  kept\n    indented\nc: |\n\nd: x\n',
+  'literal list items': 'command:\n  - /bin/sh\n  - -c\n  - |\n    echo start\n      exec app\nnext: 1\nlist:\n- |-\n  a\n- b\n',
   'a literal at the end': 'a: |\n  x\n  y\n\n\n',
   'keep chomping': 'a: |+\n  x\n\nb: 1\n',
   'folded scalar': 'a: >\n  folded\n  text\n',

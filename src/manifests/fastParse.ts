@@ -280,9 +280,15 @@ class Parser {
       const spaces = rest.length - rest.trimStart().length;
       const itemIndent = indent + 2 + spaces;
       if (rest.trimStart().startsWith('#') || rest.includes('\t')) throw new NotSimple();
+      this.remember(items, items.length, this.position(line, itemIndent));
+      if (rest.trimStart()[0] === '|') {
+        // `- |`: a literal block scalar as a list item, its content deeper than the dash.
+        this.index++;
+        items.push(this.parseLiteral(indent, rest.trimStart(), line));
+        continue;
+      }
       // Read the item as if its dash were spaces: `- name: a` is a mapping at the item's column.
       this.lines[this.index] = { no: line.no, indent: itemIndent, content: rest.trimStart() };
-      this.remember(items, items.length, this.position(line, itemIndent));
       items.push(this.parseNode(itemIndent));
     }
     if (this.current && this.current.indent > indent) throw new NotSimple();

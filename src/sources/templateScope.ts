@@ -176,7 +176,19 @@ function splitDeclaration(text: string): { names: string[]; expression: string; 
  * The scope in force at `offset`, following the block actions from the start of a region
  * (a document or a named template's body) that begins with `initial`.
  */
+const scopeCache = new WeakMap<Scope, Map<string, Scope>>();
+
+/** Memoised: the walk asks for the same scopes for every finding in a template. */
 export function scopeAt(actions: readonly Action[], from: number, offset: number, initial: Scope): Scope {
+  let cache = scopeCache.get(initial);
+  if (!cache) scopeCache.set(initial, (cache = new Map()));
+  const key = `${from}:${offset}`;
+  let scope = cache.get(key);
+  if (!scope) cache.set(key, (scope = computeScopeAt(actions, from, offset, initial)));
+  return scope;
+}
+
+function computeScopeAt(actions: readonly Action[], from: number, offset: number, initial: Scope): Scope {
   const stack: { kind: string; outer: Scope }[] = [];
   let scope = copyScope(initial);
   for (const action of actions) {

@@ -168,7 +168,8 @@ interface Parent {
 
 export class TemplateIndex {
   private readonly files = new Map<string, TemplateFile>();
-  private defines: Map<string, { file: TemplateFile; from: number; to: number }[]> | null = null;
+  private defines: Map<string, { chart: ChartNode; path: string }[]> | null = null;
+  private readonly walks = new Map<string, WalkResult | null>();
 
   /**
    * `hasValues` says whether a values path is set anywhere (values files or flags): of two
@@ -198,26 +199,29 @@ export class TemplateIndex {
   /** A named template: the definition in the chart itself first, then its parents', then any. */
   define(name: string, from: ChartNode): { file: TemplateFile; from: number; to: number } | null {
     if (!this.defines) {
+      // A cheap text search finds which files define what; only those files are read in full.
       this.defines = new Map();
       for (const chart of allCharts(this.root)) {
-        for (const path of chart.files.keys()) {
+        for (const [path, text] of chart.files) {
           if (!path.startsWith('templates/')) continue;
-          const file = this.file(chart, path);
-          if (!file) continue;
-          for (const [defined, body] of file.defines) {
-            const list = this.defines.get(defined) ?? [];
-            list.push({ file, ...body });
-            this.defines.set(defined, list);
+          for (const match of text.matchAll(/\{\{-?\s*(?:define|block)\s+"([^"]+)"/g)) {
+            const list = this.defines.get(match[1]) ?? [];
+            if (!list.some((c) => c.chart === chart && c.path === path)) list.push({ chart, path });
+            this.defines.set(match[1], list);
           }
         }
       }
     }
     const candidates = this.defines.get(name) ?? [];
-    for (let chart: ChartNode | null = from; chart; chart = chart.parent) {
-      const own = candidates.find((c) => c.file.chart === chart);
-      if (own) return own;
+    const ordered: { chart: ChartNode; path: string }[] = [];
+    for (let chart: ChartNode | null = from; chart; chart = chart.parent) ordered.push(...candidates.filter((c) => c.chart === chart));
+    ordered.push(...candidates);
+    for (const candidate of ordered) {
+      const file = this.file(candidate.chart, candidate.path);
+      const body = file?.defines.get(name);
+      if (file && body) return { file, ...body };
     }
-    return candidates[0] ?? null;
+    return null;
   }
 
   /**
@@ -225,6 +229,15 @@ export class TemplateIndex {
    * `documentIndex` is the document's position among those rendered from the same file.
    */
   walk(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean): WalkResult | null {
+    // Findings often share a path and its rendered lines (every container of one pod, say).
+    const key = JSON.stringify([file.chart.display(file.file), steps, anchorOnly]);
+    if (this.walks.has(key)) return this.walks.get(key) ?? null;
+    const result = this.walkUncached(file, steps, anchorOnly);
+    this.walks.set(key, result);
+    return result;
+  }
+
+  private walkUncached(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean): WalkResult | null {
     let best: WalkResult | null = null;
     for (const region of documentRegions(file)) {
       const parent: Parent = {
@@ -440,8 +453,15 @@ function documentRegions(file: TemplateFile): { from: number; lines: number[] }[
   return regions;
 }
 
+const regionCache = new WeakMap<TemplateFile, Map<string, number[]>>();
+
 /** Lines of a named template's body that carry YAML or output. */
 function regionLines(file: TemplateFile, from: number, to: number): number[] {
+  let cache = regionCache.get(file);
+  if (!cache) regionCache.set(file, (cache = new Map()));
+  const key = `${from}:${to}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
   const lines: number[] = [];
   for (let i = 0; i < file.lines.length; i++) {
     const line = file.lines[i];
@@ -449,6 +469,7 @@ function regionLines(file: TemplateFile, from: number, to: number): number[] {
     if (lineEnd < from || line.start >= to) continue;
     if (line.hasContent || line.outputs.some((a) => a.start >= from && a.start < to)) lines.push(i);
   }
+  cache.set(key, lines);
   return lines;
 }
 

@@ -3,8 +3,9 @@
 // own values.yaml; `global` is shared by every chart of the tree.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import type { ValuesOrigin } from '../types.js';
+import { parseManifest } from '../manifests/parseManifest.js';
+import type { RawDocument } from '../manifests/splitDocuments.js';
+import type { JsonPath, Position, ValuesOrigin } from '../types.js';
 import type { ChartNode } from './chartTree.js';
 import type { ValuesSegment } from './templateScope.js';
 
@@ -90,7 +91,7 @@ function startsWith(path: readonly ValuesSegment[], prefix: readonly ValuesSegme
 
 /** Reads and caches values files with positions. */
 export class ValuesFiles {
-  private readonly cache = new Map<string, { doc: Document; lines: LineCounter } | null>();
+  private readonly cache = new Map<string, ((path: JsonPath) => Position | null) | null>();
 
   constructor(private readonly cwd: string) {}
 
@@ -100,51 +101,38 @@ export class ValuesFiles {
     return path.relative(this.cwd, path.resolve(this.cwd, file)) || file;
   }
 
-  private parse(key: string, text: () => string): { doc: Document; lines: LineCounter } | null {
+  /** A values file's positions, read with the manifest parser (its fast path, most of the time). */
+  private parse(key: string, text: () => string): ((path: JsonPath) => Position | null) | null {
     if (!this.cache.has(key)) {
+      let locate: ((path: JsonPath) => Position | null) | null = null;
       try {
-        const lines = new LineCounter();
-        const doc = parseDocument(text(), { lineCounter: lines, uniqueKeys: false });
-        this.cache.set(key, doc.errors.length > 0 ? null : { doc, lines });
+        const raw: RawDocument = { text: text(), startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 };
+        const parsed = parseManifest(raw);
+        if (parsed.errors.length === 0 && parsed.manifests.length === 1) locate = parsed.manifests[0].locate;
       } catch {
-        this.cache.set(key, null);
+        locate = null;
       }
+      this.cache.set(key, locate);
     }
     return this.cache.get(key) ?? null;
+  }
+
+  private line(locate: ((path: JsonPath) => Position | null) | null, segments: readonly ValuesSegment[]): number | null {
+    if (!locate || segments.includes('*')) return null;
+    return locate(segments as JsonPath)?.line ?? null;
   }
 
   /** The 1-based line where a values path is written in a user file, or null when it is not. */
   lineInUserFile(file: string, segments: readonly ValuesSegment[]): number | null {
     if (/^[a-z]+:\/\//i.test(file)) return null;
-    const parsed = this.parse(`user:${file}`, () => readFileSync(path.resolve(this.cwd, file), 'utf8'));
-    return parsed ? lineOf(parsed, segments) : null;
+    return this.line(this.parse(`user:${file}`, () => readFileSync(path.resolve(this.cwd, file), 'utf8')), segments);
   }
 
   lineInChart(chart: ChartNode, segments: readonly ValuesSegment[]): number | null {
     const text = chart.files.get('values.yaml');
     if (text === undefined) return null;
-    const parsed = this.parse(`chart:${chart.display('values.yaml')}`, () => text);
-    return parsed ? lineOf(parsed, segments) : null;
+    return this.line(this.parse(`chart:${chart.display('values.yaml')}`, () => text), segments);
   }
-}
-
-function lineOf(parsed: { doc: Document; lines: LineCounter }, segments: readonly ValuesSegment[]): number | null {
-  let node: unknown = parsed.doc.contents;
-  let offset: number | null = null;
-  for (const segment of segments) {
-    if (typeof segment === 'number') {
-      if (!isSeq(node) || segment >= node.items.length) return null;
-      node = node.items[segment];
-      offset = (node as { range?: [number] }).range?.[0] ?? null;
-    } else {
-      if (!isMap(node)) return null;
-      const pair = [...node.items].reverse().find((p) => isScalar(p.key) && String(p.key.value) === segment);
-      if (!pair) return null;
-      offset = (pair.key as { range?: [number] }).range?.[0] ?? null;
-      node = pair.value;
-    }
-  }
-  return offset === null ? null : parsed.lines.linePos(offset).line;
 }
 
 /** The chain of values keys from the root chart down to `chart` (empty for the root). */
