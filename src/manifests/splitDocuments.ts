@@ -12,7 +12,15 @@ export interface RawDocument {
   sourceHeaderLine: number | null;
   /** 0-based position of the document in the stream. */
   index: number;
+  /** Set (with the document's size in characters, and an empty text) when it was too large to read. */
+  tooLarge?: number;
 }
+
+/**
+ * No Kubernetes object comes near this (the API server stores at most about 1.5 MB): a larger
+ * document is reported, not read, so memory stays bounded whatever the input.
+ */
+export const MAX_DOCUMENT_CHARS = 16 * 1024 * 1024;
 
 /** Raised when the input is not valid UTF-8: names the line where the bad bytes are. */
 export class InvalidEncodingError extends Error {
@@ -53,6 +61,20 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
   let index = 0;
   let first = true;
   let heldCarriageReturn = false;
+  let streamStart = true;
+  /** A document being passed over because it is too large. */
+  let oversized: { startLine: number; chars: number } | null = null;
+
+  /** Counts (and drops) text of an oversized document, keeping its lines in step. */
+  const passOver = (text: string): void => {
+    oversized!.chars += text.length;
+    docLine += countNewlines(text);
+  };
+  const endOversized = (): RawDocument => {
+    const doc = { text: '', startLine: oversized!.startLine, sourceHeader: header, sourceHeaderLine: null, index: index++, tooLarge: oversized!.chars };
+    oversized = null;
+    return doc;
+  };
 
   const emit = (text: string): RawDocument => {
     const own = ownHeader(firstLines(text, 8));
@@ -65,13 +87,23 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
   /** Yields every document that a separator in the buffer has closed. */
   function* closed(final: boolean): Generator<RawDocument> {
     for (;;) {
-      let at = buffer.indexOf('\n---', searchFrom);
+      const at = buffer.indexOf('\n---', searchFrom);
       // A separator right at the start of the stream.
-      if (docStart === 0 && searchFrom === 0 && buffer.startsWith('---') && isSeparatorEnd(buffer, 3, final)) {
-        searchFrom = 1;
-        continue;
+      if (streamStart && buffer.length >= 4) {
+        streamStart = false;
+        if (buffer.startsWith('---') && isSeparatorEnd(buffer, 3, final)) {
+          searchFrom = 1;
+          continue;
+        }
       }
       if (at === -1) {
+        if (buffer.length - docStart > MAX_DOCUMENT_CHARS) {
+          // Too large to be a Kubernetes object: count its lines and drop it as it streams by.
+          oversized ??= { startLine: docLine, chars: 0 };
+          passOver(buffer.slice(docStart, buffer.length - 4));
+          buffer = buffer.slice(buffer.length - 4);
+          docStart = 0;
+        }
         searchFrom = Math.max(docStart, buffer.length - 4);
         return;
       }
@@ -85,7 +117,11 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
         continue;
       }
       const text = buffer.slice(docStart, at + 1);
-      if (text.length > 0) yield emit(text);
+      if (oversized || text.length > MAX_DOCUMENT_CHARS) {
+        oversized ??= { startLine: docLine, chars: 0 };
+        passOver(text);
+        yield endOversized();
+      } else if (text.length > 0) yield emit(text);
       docStart = at + 1;
       searchFrom = docStart + 1;
       // Drop what is done so the buffer holds one document at most.
@@ -128,7 +164,11 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
   if (heldCarriageReturn) buffer += '\r';
   yield* closed(true);
   let rest = buffer.slice(docStart);
-  if (rest.length > 0) {
+  if (oversized || rest.length > MAX_DOCUMENT_CHARS) {
+    oversized ??= { startLine: docLine, chars: 0 };
+    passOver(rest);
+    yield endOversized();
+  } else if (rest.length > 0) {
     if (!rest.endsWith('\n')) rest += '\n';
     yield emit(rest);
   }
