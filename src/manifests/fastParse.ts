@@ -65,9 +65,14 @@ function resolvePlain(text: string): unknown {
   if (DECIMAL.test(text)) return Number(text);
   if (/^[A-Za-z\/]/.test(text) && !/^[eE][-+]?[0-9]+$/.test(text)) return text;
   if (scalarCache.has(text)) return scalarCache.get(text);
-  const doc = parseDocument(text, { version: '1.1' });
-  if (doc.errors.length > 0) throw new NotSimple();
-  const value = doc.toJS();
+  let value: unknown;
+  try {
+    const doc = parseDocument(text, { version: '1.1' });
+    if (doc.errors.length > 0) throw new NotSimple();
+    value = doc.toJS();
+  } catch {
+    throw new NotSimple(); // an alias, a tag, anything the full parser must judge in context
+  }
   if (typeof value === 'object' && value !== null) throw new NotSimple(); // a Date, say: leave it to the full parser
   if (scalarCache.size < 10_000) scalarCache.set(text, value);
   return value;
