@@ -56,6 +56,38 @@ export interface RuleConfig {
   minUid: number;
   hostPortRanges: HostPortRange[];
   checks: Record<CheckId, boolean>;
+  /** Configuration-file exemptions: the checks never see them; the pipeline applies them to findings. */
+  exemptions?: Exemption[];
+}
+
+/** A configuration-file entry that suppresses findings in resources the user cannot edit (third-party charts). */
+export interface Exemption {
+  /** Each selector is null when not given; at least one is set. */
+  kind: string | null;
+  namespace: string | null;
+  /** A glob: `*` any run of characters, `?` one character. */
+  name: string | null;
+  /** A chart name (the chart or any subchart) or the chart argument as given. */
+  chart: string | null;
+  checks: CheckId[];
+  reason: string;
+  /** YYYY-MM-DD: the first day the exemption no longer applies. */
+  expires: string | null;
+  /** Where the entry is written. */
+  file: string;
+  line: number;
+}
+
+export type SuppressionKind = 'annotation' | 'exemption' | 'inline';
+
+/** Why a finding does not count: which suppression applies, its reason and where it is written. */
+export interface Suppression {
+  kind: SuppressionKind;
+  reason: string;
+  file: string | null;
+  line: number | null;
+  /** For an exemption with an end date: YYYY-MM-DD. */
+  expires?: string;
 }
 
 /** What a check reports about one pod spec, before it is tied to a resource and a file. */
@@ -95,9 +127,33 @@ export interface Finding {
   /** With user overrides: 'chart' when the chart's own values already produce it, 'overrides' when only the overrides do. */
   introducedBy?: 'chart' | 'overrides';
   suppressed: boolean;
+  /** The suppression that applies, when suppressed. */
+  suppression: Suppression | null;
   notes: string[];
   /** Name of the target the finding came from. */
   target: string;
+}
+
+/** A resource whose pod specs were checked, with the checks that ran: a passing JUnit case unless it has findings. */
+export interface CheckedResource {
+  target: string;
+  resource: ResourceRef;
+  checks: CheckId[];
+}
+
+/** A check's documentation as plain data, for formats that describe their rules (SARIF). */
+export interface CheckDescription {
+  id: CheckId;
+  title: string;
+  rationale: string;
+  remediation: string;
+}
+
+export interface RuleDescription {
+  id: typeof RULE_ID;
+  title: string;
+  description: string;
+  checks: CheckDescription[];
 }
 
 export type TargetType = 'manifests' | 'helm' | 'kustomize';
@@ -105,6 +161,8 @@ export type TargetType = 'manifests' | 'helm' | 'kustomize';
 export interface TargetResult {
   type: TargetType;
   path: string;
+  /** The target's name in the configuration (`run`); findings name it in `target`. */
+  name?: string;
   ok: boolean;
   error: string | null;
 }
@@ -139,6 +197,8 @@ export interface Report {
   findings: Finding[];
   errors: ReportError[];
   warnings: ReportWarning[];
+  /** Every resource with a pod spec, with the checks that ran on it. */
+  checked: CheckedResource[];
   summary: Summary;
 }
 

@@ -13,26 +13,38 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-cli-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('scan', () => {
-  test('the insecure pod: five findings, one text line each, exit 1', () => {
+  test('the insecure pod: five findings grouped under their file, each with message and code frame, exit 1', () => {
     const result = runCli(['scan', rel('insecure-pod.yaml')]);
     assert.equal(result.status, 1, result.stderr);
-    // Finding lines start at the margin; their code frames and notes are indented.
-    const lines = result.stdout.trimEnd().split('\n').filter((l) => !l.startsWith(' '));
+    const lines = result.stdout.trimEnd().split('\n');
     const file = rel('insecure-pod.yaml');
-    assert.deepEqual(
-      lines.slice(0, 5).map((l) => l.split('  ').slice(0, 2).join(' ')),
-      [`${file}:6:3 host-ipc`, `${file}:7:3 host-network`, `${file}:8:3 host-pid`, `${file}:15:9 host-port`, `${file}:17:5 run-as-user`],
-    );
-    assert.match(lines[3], /hostPort 443 .*  Pod\/default app$/);
-    assert.match(lines[0], /  Pod\/default$/);
-    assert.equal(lines[5], 'fail: 5 findings, 0 suppressed, 0 errors, 1 resource (1 pod spec) in 1 target');
+    assert.equal(lines[0], file, 'the file heading');
+    // Finding lines: `  line:col  check  Kind/name[ container]`; details are indented further.
+    const heads = lines.filter((l) => /^ {2}\d/.test(l));
+    assert.deepEqual(heads, [
+      '  6:3  host-ipc  Pod/default',
+      '  7:3  host-network  Pod/default',
+      '  8:3  host-pid  Pod/default',
+      '  15:9  host-port  Pod/default app',
+      '  17:5  run-as-user  Pod/default app',
+    ]);
+    const port = lines.indexOf('  15:9  host-port  Pod/default app');
+    assert.deepEqual(lines.slice(port + 1, port + 4), [
+      '    hostPort 443 binds port 443 on the node and ties the pod to it (none are allowed); expose it through a Service or allow the port',
+      '    15 |         hostPort: 443',
+      '       |         ^',
+    ]);
+    assert.deepEqual(lines.slice(-2), [
+      'fail: 5 findings, 0 suppressed, 0 errors, 1 resource (1 pod spec) in 1 target',
+      '  by check: host-ipc 1, host-network 1, host-pid 1, host-port 1, run-as-user 1',
+    ]);
     assert.doesNotMatch(result.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
   });
 
   test('the JSON report has exactly the documented shape', () => {
     const { status, report } = runJson(['scan', rel('insecure-pod.yaml')]);
     assert.equal(status, 1);
-    assert.deepEqual(Object.keys(report), ['tool', 'targets', 'findings', 'errors', 'warnings', 'summary']);
+    assert.deepEqual(Object.keys(report), ['tool', 'targets', 'findings', 'errors', 'warnings', 'checked', 'summary']);
     assert.equal(report.tool.name, 'hostns-check');
     assert.equal(report.tool.version, JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version);
     assert.deepEqual(report.targets, [{ type: 'manifests', path: rel('insecure-pod.yaml'), ok: true, error: null }]);
@@ -50,9 +62,17 @@ describe('scan', () => {
       source: { file: rel('insecure-pod.yaml'), line: 15, exact: true, column: 9, text: '        hostPort: 443' },
       values: [],
       suppressed: false,
+      suppression: null,
       notes: [],
       target: rel('insecure-pod.yaml'),
     });
+    assert.deepEqual(report.checked, [
+      {
+        target: rel('insecure-pod.yaml'),
+        resource: { apiVersion: 'v1', kind: 'Pod', namespace: null, name: 'default' },
+        checks: ['host-ipc', 'host-network', 'host-pid', 'host-port', 'run-as-user'],
+      },
+    ]);
     assert.deepEqual(report.summary, { resources: 1, podSpecs: 1, findings: 5, suppressed: 0, errors: 0 });
   });
 

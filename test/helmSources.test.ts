@@ -127,9 +127,11 @@ for (const tools of HELM_VERSIONS) {
       const { status, stdout } = runCli(['helm', U, '-f', laterFile.arg, '--helm', tools.helm]);
       assert.equal(status, 1);
       const lines = stdout.split('\n');
-      const at = lines.findIndex((l) => l.startsWith(`${U}/charts/agent/templates/ds.yaml:12:7  host-network`));
-      assert.ok(at >= 0, stdout);
-      assert.deepEqual(lines.slice(at + 1, at + 5), [
+      const file = lines.indexOf(`${U}/charts/agent/templates/ds.yaml`);
+      const at = lines.indexOf('  12:7  host-network  DaemonSet/release-name-agent', file);
+      assert.ok(file >= 0 && at > file, stdout);
+      assert.match(lines[at + 1], /^ {4}hostNetwork is true: /);
+      assert.deepEqual(lines.slice(at + 2, at + 6), [
         '    12 |       hostNetwork: {{ .Values.hostNetwork }}',
         '       |       ^',
         `    set by ${laterFile.shown}:3 (agent.hostNetwork)`,

@@ -1,8 +1,7 @@
 // Commander wiring and exit codes. Every path out of here is 0, 1 or 2, never a stack trace.
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/loadConfig.js';
-import { buildReport, exitCodeOf } from '../report/buildReport.js';
+import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';
 import { FORMATS, formatReport, isFormatName } from '../report/formats.js';
 import { ToolNotFoundError, locateHelm } from '../render/helmBinary.js';
 import { emptyHelmRequest, helmTemplateArgs, type HelmTemplateRequest } from '../render/helmTemplate.js';
@@ -11,6 +10,9 @@ import type { TargetRun } from '../pipeline/checkStream.js';
 import { scanTarget } from '../pipeline/scanManifests.js';
 import { EXIT_ERROR } from '../types.js';
 import { toolVersion } from './version.js';
+import { writeReportFile } from './writeOutput.js';
+import { KUSTOMIZE_ROOT_HELP, registerKustomizeCommands } from './kustomizeCommands.js';
+import { registerRunCommand } from './runCommand.js';
 
 export interface CliIo {
   cwd: string;
@@ -23,13 +25,15 @@ export interface CliIo {
 /** A mistake in how the tool was called: exit 2 with this message. */
 class UsageError extends Error {}
 
-interface CommonOptions {
+export interface CommonOptions {
   format: string;
   output?: string;
   color: boolean;
   config?: string;
   minUid?: string;
   allowHostPorts?: string[];
+  failOn?: string;
+  helpBase?: string;
 }
 
 interface HelmOptions extends CommonOptions {
@@ -63,7 +67,25 @@ function addCommonOptions(command: Command): Command {
     .option('--no-color', 'never colour the text report')
     .option('-c, --config <file>', 'configuration file (default: .hostns-check.yaml found upward)')
     .option('--min-uid <uid>', 'lowest allowed runAsUser (default 10000)')
-    .option('--allow-host-ports <ranges>', 'allowed hostPort ranges, e.g. 80,8000-8100 (repeatable)', collect);
+    .option('--allow-host-ports <ranges>', 'allowed hostPort ranges, e.g. 80,8000-8100 (repeatable)', collect)
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 on unsuppressed findings (error), or only report them (none); errors always exit 2')
+        .choices([...FAIL_ON_LEVELS])
+        .default('error'),
+    )
+    .option('--help-base <url>', 'absolute URL the SARIF help links point into, one #anchor per check (default: the project README)');
+}
+
+/** `--help-base`: SARIF wants absolute URIs. */
+function helpBaseOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--help-base must be an absolute URL like https://example.org/docs, not "${text}"`);
+  }
+  return url.href;
 }
 
 function addHelmOptions(command: Command): Command {
@@ -97,20 +119,21 @@ function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): numb
     warnings: runs.flatMap((r) => r.outcome.warnings),
     resources: runs.reduce((sum, r) => sum + r.outcome.resources, 0),
     podSpecs: runs.reduce((sum, r) => sum + r.outcome.podSpecs, 0),
+    checked: runs.flatMap((r) => r.outcome.checked ?? []),
   });
   const format = isFormatName(options.format) ? options.format : 'text';
   const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !('NO_COLOR' in io.env);
-  const text = formatReport(report, format, { color });
-  if (options.output) writeFileSync(options.output, text);
+  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase) });
+  if (options.output) writeReportFile(options.output, text, io.cwd);
   else io.stdout.write(text);
-  return exitCodeOf(report);
+  return exitCodeOf(report, (options.failOn ?? 'error') as FailOn);
 }
 
-async function runScan(paths: string[], options: CommonOptions, io: CliIo): Promise<number> {
+async function runScan(paths: string[], options: CommonOptions & { kustomizeRoot?: string }, io: CliIo): Promise<number> {
   if (paths.length === 0) throw new UsageError('scan: give one or more files or folders, or - to read standard input');
   const config = loadConfig(options, io.cwd);
   const runs: TargetRun[] = [];
-  for (const argument of paths) runs.push(await scanTarget(argument, config, io.cwd, io.stdin));
+  for (const argument of paths) runs.push(await scanTarget(argument, config, io.cwd, io.stdin, options.kustomizeRoot));
   return writeReport(runs, options, io);
 }
 
@@ -179,7 +202,8 @@ export function buildProgram(io: CliIo, extraArgs: string[], setExit: (code: num
     program
       .command('scan')
       .description('check rendered manifests from files, folders (*.yaml, *.yml) or - for standard input')
-      .argument('[paths...]', 'files, folders, or - for standard input'),
+      .argument('[paths...]', 'files, folders, or - for standard input')
+      .option('--kustomize-root <dir>', KUSTOMIZE_ROOT_HELP),
   ).action(async (paths: string[], options: CommonOptions) => setExit(await runScan(paths, options, io)));
 
   addCommonOptions(
@@ -190,6 +214,10 @@ export function buildProgram(io: CliIo, extraArgs: string[], setExit: (code: num
         .argument('[name-and-chart...]', '[NAME] CHART, as for helm template'),
     ),
   ).action(async (positionals: string[], options: HelmOptions) => setExit(await runHelm(positionals, options, extraArgs, io)));
+
+  const shared = { io, extraArgs, setExit, addCommonOptions, writeReport, parseTimeout };
+  registerKustomizeCommands(program, shared);
+  registerRunCommand(program, shared);
 
   program.exitOverride();
   program.commands.forEach((command) => command.exitOverride());

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { CHECK_IDS, type CheckId, type HostPortRange, type RuleConfig } from '../types.js';
+import { CHECK_IDS, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
 import { yamlErrorText } from '../manifests/parseManifest.js';
 
@@ -136,8 +136,13 @@ export function parseConfigText(text: string, shown: string): RuleConfig {
         }
         break;
       }
+      case 'exemptions':
+        config.exemptions = readExemptions(value, shown, lineOf, fail);
+        break;
+      case 'targets':
+        break; // read by `run` (config/targets.ts), with its own checks
       default:
-        fail(pair.key, `unknown setting "${key}"; the settings are minUid, allowHostPorts, checks`);
+        fail(pair.key, `unknown setting "${key}"; the settings are minUid, allowHostPorts, checks, exemptions, targets`);
     }
   }
   return config;
@@ -168,4 +173,69 @@ function readRanges(
     }
   }
   return ranges;
+}
+
+const EXEMPTION_SELECTORS = ['kind', 'namespace', 'name', 'chart'] as const;
+const EXEMPTION_KEYS = [...EXEMPTION_SELECTORS, 'checks', 'reason', 'expires'];
+
+/**
+ * YYYY-MM-DD, checked to be a real day. YAML 1.1 reads a bare date as a timestamp and rolls
+ * 2025-02-30 over to March, so the text as written is what is checked.
+ */
+function readDate(node: unknown): string | null {
+  if (!isScalar(node)) return null;
+  const value = typeof node.source === 'string' ? node.source : node.value;
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const day = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value ? value : null;
+}
+
+/**
+ * `exemptions: [{kind, namespace, name, chart, checks, reason, expires}]`: each needs a reason,
+ * at least one check and one selector, so an exemption is never a silent way to turn a check off.
+ */
+function readExemptions(
+  value: unknown,
+  shown: string,
+  lineOf: (node: unknown) => number | null,
+  fail: (node: unknown, message: string) => never,
+): Exemption[] {
+  if (value === null || (isScalar(value) && value.value === null)) return [];
+  if (!isSeq(value)) return fail(value, 'exemptions must be a list of {kind, namespace, name, chart, checks, reason, expires}');
+  return value.items.map((item, index) => {
+    const label = `exemptions[${index}]`;
+    if (!isMap(item)) return fail(item, `${label} must be a mapping like {kind: DaemonSet, name: node-exporter*, checks: [host-network], reason: ...}`);
+    const exemption: Exemption = { kind: null, namespace: null, name: null, chart: null, checks: [], reason: '', expires: null, file: shown, line: lineOf(item) ?? 1 };
+    for (const pair of item.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      const node = pair.value ?? pair.key;
+      const scalar = isScalar(pair.value) ? pair.value.value : undefined;
+      if ((EXEMPTION_SELECTORS as readonly string[]).includes(key)) {
+        if (typeof scalar !== 'string' || scalar.trim() === '') fail(node, `${label}.${key} must be a non-empty string`);
+        exemption[key as (typeof EXEMPTION_SELECTORS)[number]] = (scalar as string).trim();
+      } else if (key === 'checks') {
+        if (!isSeq(pair.value) || pair.value.items.length === 0) fail(node, `${label}.checks must list the checks it exempts (${CHECK_IDS.join(', ')})`);
+        for (const check of (pair.value as { items: unknown[] }).items) {
+          const name = isScalar(check) ? String(check.value) : '';
+          if (!(CHECK_IDS as readonly string[]).includes(name)) fail(check, `${label}.checks: unknown check "${name}"; the checks are ${CHECK_IDS.join(', ')}`);
+          if (!exemption.checks.includes(name as CheckId)) exemption.checks.push(name as CheckId);
+        }
+      } else if (key === 'reason') {
+        if (typeof scalar !== 'string') fail(node, `${label}.reason must be text saying why the finding is accepted`);
+        exemption.reason = (scalar as string).trim();
+      } else if (key === 'expires') {
+        const date = readDate(pair.value);
+        if (date === null) fail(node, `${label}.expires must be a date like 2025-12-31`);
+        exemption.expires = date;
+      } else {
+        fail(pair.key, `${label}: unknown field "${key}"; the fields are ${EXEMPTION_KEYS.join(', ')}`);
+      }
+    }
+    if (exemption.reason === '') fail(item, `${label} has no reason: add reason: saying why the finding is accepted`);
+    if (exemption.checks.length === 0) fail(item, `${label} names no checks: add checks: [${CHECK_IDS[1]}, ...]`);
+    if (EXEMPTION_SELECTORS.every((selector) => exemption[selector] === null)) {
+      fail(item, `${label} selects every resource: give at least one of kind, namespace, name, chart (to turn a check off, use checks:)`);
+    }
+    return exemption;
+  });
 }

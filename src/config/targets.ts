@@ -1,7 +1,8 @@
 // The `targets:` list of the configuration file: every chart, overlay and manifest set that
 // `hostns-check run` checks, each with its own values. Strict, with the line of every mistake.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, type LineCounter, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { ConfigError } from './loadConfig.js';
 
 export interface HelmTargetSpec {
@@ -98,7 +99,9 @@ function fromConfig(reader: Reader, value: string, cwd: string): string {
 /** Remote chart references (`repo/name`, `oci://`) are kept as they are. */
 function chartReference(reader: Reader, value: string, cwd: string, hasRepo: boolean): string {
   if (hasRepo || value.startsWith('oci://')) return value;
-  return fromConfig(reader, value, cwd);
+  // `repo/name` of a repository added with `helm repo add` is not a path: keep it when no such path exists.
+  const local = fromConfig(reader, value, cwd);
+  return existsSync(path.resolve(cwd, local)) ? local : value;
 }
 
 /** Reads `targets:`; `file` is how errors name the configuration file. */
@@ -176,4 +179,20 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
     }
   }
   return targets;
+}
+
+/** The targets of a configuration file (an empty list when it has none). */
+export function readTargetsFile(file: string, cwd: string): TargetSpec[] {
+  const shown = path.relative(cwd, path.resolve(cwd, file)) || file;
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch (error) {
+    throw new ConfigError(shown, null, `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.1' });
+  if (!isMap(doc.contents)) return [];
+  const pair = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'targets');
+  return pair ? readTargets(pair.value, shown, lines, cwd) : [];
 }

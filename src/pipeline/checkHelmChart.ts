@@ -24,10 +24,12 @@ interface Rendered {
 }
 
 /** One `helm template` run, each document checked as it arrives. */
-async function renderAndCheck(request: HelmTemplateRequest, options: HelmTargetOptions, sourceOf: SourceMapper): Promise<Rendered> {
+async function renderAndCheck(request: HelmTemplateRequest, options: HelmTargetOptions, sourceOf: SourceMapper, suppress: { chart: string } | null): Promise<Rendered> {
   const run = runHelmTemplate(request, options);
   try {
-    const outcome = await checkStream(run.stdout, { target: request.chart, file: request.chart, config: options.config, sourceOf });
+    const context = { target: request.chart, file: request.chart, config: options.config, sourceOf };
+    // Exemptions may name the chart as the user gave it; a render only compared needs no suppressions.
+    const outcome = await checkStream(run.stdout, { ...context, chart: suppress?.chart, suppressions: suppress !== null });
     return { outcome, exit: await run.done };
   } catch (error) {
     run.kill();
@@ -62,11 +64,11 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
   try {
     const effective = copy ? { ...request, chart: copy.chart } : request;
     const sourceOf = helmSourceMapper({ chart: request.chart, cwd: options.cwd, user: userValues(request) });
-    const main = renderAndCheck(effective, options, sourceOf);
+    const main = renderAndCheck(effective, options, sourceOf, { chart: request.chart });
     // introducedBy needs the chart's defaults rendered too: in parallel, unless the first run
     // must fetch dependencies into the copy first.
     let defaults: Promise<Rendered> | null = null;
-    const renderDefaults = () => renderAndCheck(withoutOverrides(effective), options, () => ({ source: null }));
+    const renderDefaults = () => renderAndCheck(withoutOverrides(effective), options, () => ({ source: null }), null);
     if (hasOverrides(request) && !copy) defaults = renderDefaults();
     const { outcome, exit } = await main;
     if (hasOverrides(request) && copy && succeeded(exit)) defaults = renderDefaults();

@@ -23,7 +23,7 @@ import { checkStream, emptyOutcome, type TargetRun } from './checkStream.js';
 
 export interface KustomizeTargetOptions {
   kustomize: LocatedKustomize;
-  /** The Helm that `helmCharts` run with (behind the relay); needed only with --enable-helm. */
+  /** The Helm that `helmCharts` run with, behind the relay; null when charts are not inflated. */
   helm: string | null;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -73,7 +73,7 @@ export async function checkKustomize(request: KustomizeRequest, options: Kustomi
     return fail(`${request.dir} has no kustomization.yaml, kustomization.yml or Kustomization`);
   }
 
-  const workspace = prepareWorkspace(overlay, request.enableHelm ? options.helm : null);
+  const workspace = prepareWorkspace(overlay, options.helm);
   try {
     const helmCommand = workspace.helmRelay ?? request.helmCommand;
     const args = kustomizeBuildArgs(options.kustomize.style, workspace.root, request, helmCommand);
@@ -91,7 +91,8 @@ export async function checkKustomize(request: KustomizeRequest, options: Kustomi
         yield chunk;
       }
     }
-    const stream = stripAnnotations(afterHelm(run.stdout), addedBuildMetadata(overlay).map((option) => ANNOTATION_OF[option]), (index, annotations) => taken.set(index, annotations));
+    const added = addedBuildMetadata(overlay).map((option) => ANNOTATION_OF[option]);
+    const stream = stripAnnotations(afterHelm(run.stdout), added, (index, annotations) => taken.set(index, annotations));
     const sourceOf = kustomizeSource({
       root: workspace.root,
       cwd: options.cwd,

@@ -79,9 +79,11 @@ export async function expandGlob(glob: string, cwd: string): Promise<string[]> {
       return;
     }
     for (const entry of entries) {
+      // Hidden files and folders (.hostns-check.yaml, .git) only when the glob names them.
+      if (entry.name.startsWith('.') && !glob.includes('/.') && !glob.startsWith('.')) continue;
       const rel = path.normalize(path.join(dir, entry.name));
       if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(rel);
+        if (entry.name !== 'node_modules') await walk(rel);
       } else if (pattern.test(rel)) found.push(rel);
     }
   };

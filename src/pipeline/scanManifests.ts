@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkStream, emptyOutcome, type StreamOutcome, type TargetRun } from './checkStream.js';
-import { manifestFileSource, streamSource } from '../sources/manifestSource.js';
+import { kustomizeSource } from '../sources/kustomizeSource.js';
+import { manifestFileSource, streamSource, type SourceMapper } from '../sources/manifestSource.js';
 import type { RuleConfig, TargetResult } from '../types.js';
 
 export const STDIN_NAME = '<stdin>';
@@ -31,6 +32,7 @@ function merge(into: StreamOutcome, from: StreamOutcome): void {
   into.warnings.push(...from.warnings);
   into.resources += from.resources;
   into.podSpecs += from.podSpecs;
+  into.checked.push(...from.checked);
 }
 
 function describeFsError(error: unknown): string {
@@ -45,7 +47,12 @@ export async function scanTarget(
   config: RuleConfig,
   cwd: string,
   stdin: AsyncIterable<string | Uint8Array>,
+  /** Folder Kustomize origin annotations are relative to (default: the working directory). */
+  kustomizeRoot?: string,
 ): Promise<TargetRun> {
+  // Resources that carry Kustomize's origin annotations map through them; the rest as before.
+  const root = path.resolve(cwd, kustomizeRoot ?? '.');
+  const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, cwd, fallback });
   const target: TargetResult = { type: 'manifests', path: argument, ok: true, error: null };
   const outcome = emptyOutcome();
   const fail = (message: string): TargetRun => {
@@ -56,7 +63,7 @@ export async function scanTarget(
   };
   let files: string[] = [];
   if (argument === '-') {
-    merge(outcome, await checkStream(stdin, { target: argument, file: STDIN_NAME, config, sourceOf: streamSource }));
+    merge(outcome, await checkStream(stdin, { target: argument, file: STDIN_NAME, config, sourceOf: withOrigins(streamSource) }));
   } else {
     try {
       const absolute = path.resolve(cwd, argument);
@@ -70,10 +77,16 @@ export async function scanTarget(
     const shown = path.relative(cwd, file) || file;
     try {
       const stream = createReadStream(file);
-      merge(outcome, await checkStream(stream, { target: argument, file: shown, config, sourceOf: manifestFileSource(shown) }));
+      merge(outcome, await checkStream(stream, { target: argument, file: shown, config, sourceOf: withOrigins(manifestFileSource(shown)) }));
     } catch (error) {
       outcome.errors.push({ target: argument, file: shown, line: null, message: `cannot read ${shown}: ${describeFsError(error)}` });
     }
+  }
+  // An empty stream is what a failed `kustomize build ... |` hands on: never a pass.
+  if (outcome.resources === 0 && outcome.errors.length === 0) {
+    const where = argument === '-' ? 'standard input' : argument;
+    const file = argument === '-' ? STDIN_NAME : path.relative(cwd, path.resolve(cwd, argument)) || argument;
+    outcome.errors.push({ target: argument, file, line: null, message: `no Kubernetes resources in ${where}: nothing was checked` });
   }
   if (outcome.errors.length > 0) {
     target.ok = false;

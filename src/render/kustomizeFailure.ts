@@ -24,10 +24,10 @@ export function kustomizeErrorText(stderr: string, overlay: string): string {
 /** A hint for failures whose cause is known and whose message does not say what to do. */
 function hintFor(text: string): string {
   if (/unknown shorthand flag: 'c' in -c|requires helm V3 but got v[4-9]/.test(text)) {
-    return ' This Kustomize only runs Helm 3 (it calls `helm version -c`); hostns-check bridges that on Linux and macOS, so here pass --helm-command with a Helm 3 binary.';
+    return 'This Kustomize only runs Helm 3 (it calls `helm version -c`); hostns-check bridges that on Linux and macOS, so here pass --helm-command with a Helm 3 binary.';
   }
-  if (/must specify --enable-helm/.test(text)) return ' The overlay uses helmCharts: pass --enable-helm.';
-  if (/unknown flag: --enable-exec/.test(text)) return ' kubectl kustomize has no --enable-exec: use the standalone kustomize binary (--kustomize PATH).';
+  if (/must specify --enable-helm/.test(text)) return 'The overlay uses helmCharts: pass --enable-helm.';
+  if (/unknown flag: --enable-exec/.test(text)) return 'kubectl kustomize has no --enable-exec: use the standalone kustomize binary (--kustomize PATH).';
   return '';
 }
 
@@ -38,5 +38,7 @@ export function describeKustomizeFailure(exit: KustomizeExit, overlay: string, c
   }
   const says = kustomizeErrorText(exit.stderr, overlay);
   if (exit.signal) return `${command} was killed by ${exit.signal}${says ? `: ${says}` : ''}`;
-  return `${command} failed (exit ${exit.exitCode}): ${says || 'no message on standard error'}${hintFor(says)}`;
+  const hint = hintFor(says);
+  const text = says || 'no message on standard error';
+  return `${command} failed (exit ${exit.exitCode}): ${hint ? `${text.replace(/[.\s]*$/, '')}. ${hint}` : text}`;
 }

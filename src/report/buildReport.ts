@@ -1,5 +1,5 @@
 // Assembles the one result object every format prints, in a stable order.
-import type { Finding, Report, ReportError, ReportWarning, TargetResult } from '../types.js';
+import type { CheckedResource, Finding, Report, ReportError, ReportWarning, TargetResult } from '../types.js';
 
 export interface ReportParts {
   version: string;
@@ -9,6 +9,8 @@ export interface ReportParts {
   warnings: ReportWarning[];
   resources: number;
   podSpecs: number;
+  /** Resources with pod specs (for JUnit's passing cases); none when not given. */
+  checked?: CheckedResource[];
 }
 
 function compareText(a: string, b: string): number {
@@ -34,6 +36,28 @@ function compareProblems(a: ReportError | ReportWarning, b: ReportError | Report
   return compareText(a.target, b.target) || compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0);
 }
 
+/** The same warning said once per target (an expired exemption is seen by every document it covers). */
+function distinct<T extends ReportError | ReportWarning>(problems: T[]): T[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = JSON.stringify([problem.target, problem.file, problem.line, problem.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function compareChecked(a: CheckedResource, b: CheckedResource): number {
+  const { resource: x } = a;
+  const { resource: y } = b;
+  return (
+    compareText(a.target, b.target) ||
+    compareText(x.kind ?? '', y.kind ?? '') ||
+    compareText(x.namespace ?? '', y.namespace ?? '') ||
+    compareText(x.name ?? '', y.name ?? '')
+  );
+}
+
 export function buildReport(parts: ReportParts): Report {
   const findings = [...parts.findings].sort(compareFindings);
   const suppressed = findings.filter((f) => f.suppressed).length;
@@ -42,7 +66,8 @@ export function buildReport(parts: ReportParts): Report {
     targets: parts.targets,
     findings,
     errors: [...parts.errors].sort(compareProblems),
-    warnings: [...parts.warnings].sort(compareProblems),
+    warnings: distinct([...parts.warnings].sort(compareProblems)),
+    checked: [...(parts.checked ?? [])].sort(compareChecked),
     summary: {
       resources: parts.resources,
       podSpecs: parts.podSpecs,
@@ -53,8 +78,15 @@ export function buildReport(parts: ReportParts): Report {
   };
 }
 
-/** 0 clean, 1 unsuppressed findings, 2 anything that could not be read or rendered. */
-export function exitCodeOf(report: Report): 0 | 1 | 2 {
+/** What makes findings fail the run: `error` (the default) or `none`, which only reports them. */
+export const FAIL_ON_LEVELS = ['error', 'none'] as const;
+export type FailOn = (typeof FAIL_ON_LEVELS)[number];
+
+/**
+ * 0 clean, 1 unsuppressed findings, 2 anything that could not be read or rendered. Errors win
+ * over `--fail-on none`: what could not be checked is never reported as a pass.
+ */
+export function exitCodeOf(report: Report, failOn: FailOn = 'error'): 0 | 1 | 2 {
   if (report.errors.length > 0 || report.targets.some((t) => !t.ok)) return 2;
-  return report.summary.findings > 0 ? 1 : 0;
+  return report.summary.findings > 0 && failOn !== 'none' ? 1 : 0;
 }

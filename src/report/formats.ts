@@ -1,13 +1,23 @@
-// The formatter registry: each format a module that receives the plain Report.
-import type { Report } from '../types.js';
+// The formatter registry: each format a module that receives the plain Report (and, for SARIF,
+// the rule's documentation as plain data). None of them knows about YAML.
+import { describeRule } from '../rules/hostNamespaceRule.js';
+import type { Report, RuleDescription } from '../types.js';
+import { formatGithub } from './github.js';
+import { DEFAULT_HELP_BASE } from './helpLinks.js';
 import { formatJson } from './json.js';
+import { formatJunit } from './junit.js';
+import { formatSarif } from './sarif.js';
 import { formatText } from './text.js';
 
-export const FORMATS = ['text', 'json'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'junit', 'github'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 export interface FormatOptions {
   color: boolean;
+  /** The rule and its checks (SARIF's rules); the rule's own documentation by default. */
+  rule?: RuleDescription;
+  /** Absolute base URI of the help links (SARIF's helpUri); the project README by default. */
+  helpBase?: string;
 }
 
 export function isFormatName(name: string): name is FormatName {
@@ -20,5 +30,11 @@ export function formatReport(report: Report, format: FormatName, options: Format
       return formatJson(report);
     case 'text':
       return formatText(report, options);
+    case 'sarif':
+      return formatSarif(report, { rule: options.rule ?? describeRule(), helpBase: options.helpBase ?? DEFAULT_HELP_BASE });
+    case 'junit':
+      return formatJunit(report);
+    case 'github':
+      return formatGithub(report);
   }
 }

@@ -1,5 +1,7 @@
-// The default report for people: one line per finding, then a summary line.
-import type { Finding, Report } from '../types.js';
+// The default report for people: findings grouped by the file to edit, each with its check,
+// resource, message, the line as a code frame and the values line behind it; then a summary.
+import { CHECK_IDS, type Finding, type Report, type Suppression } from '../types.js';
+import { SUPPRESSION_NAMES, describeSuppression } from './suppressionText.js';
 
 export interface TextOptions {
   color: boolean;
@@ -7,15 +9,23 @@ export interface TextOptions {
 
 const paint = (on: boolean, code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
 
-function locationOf(finding: Finding): string {
+const DETAIL = '    ';
+
+/** The file a finding is grouped under: its source, else the rendered output of its target. */
+function groupOf(finding: Finding): string {
+  if (finding.source) return finding.source.file;
+  return finding.target === '-' ? 'standard input (rendered, no source file)' : `${finding.target} (rendered, no source file)`;
+}
+
+/** `line:col` within the group's file. */
+function positionOf(finding: Finding): string {
   if (finding.source) {
     // The source's own column when the mapper knows it: the rendered column is another file's.
     const at = finding.source.column ?? finding.rendered?.column;
-    const column = finding.source.exact && at !== undefined ? `:${at}` : '';
-    return `${finding.source.file}:${finding.source.line}${column}`;
+    return finding.source.exact && at !== undefined ? `${finding.source.line}:${at}` : `${finding.source.line}`;
   }
-  if (finding.rendered) return `${finding.target}:${finding.rendered.line}:${finding.rendered.column}`;
-  return finding.target;
+  if (finding.rendered) return `${finding.rendered.line}:${finding.rendered.column}`;
+  return '-';
 }
 
 function resourceOf(finding: Finding): string {
@@ -29,8 +39,9 @@ function codeFrame(finding: Finding, dim: (text: string) => string): string[] {
   const source = finding.source;
   if (!source || source.text === undefined) return [];
   const number = String(source.line).padStart(6);
-  const caret = source.column ? `\n${' '.repeat(6)} ${dim('|')} ${' '.repeat(source.column - 1)}^` : '';
-  return [`${dim(`${number} |`)} ${source.text}${caret}`];
+  const frame = [`${dim(`${number} |`)} ${source.text}`];
+  if (source.column) frame.push(`${' '.repeat(6)} ${dim('|')} ${' '.repeat(source.column - 1)}^`);
+  return frame;
 }
 
 function plural(count: number, word: string): string {
@@ -43,19 +54,35 @@ export function formatText(report: Report, options: TextOptions): string {
   const dim = paint(options.color, '2');
   const bold = paint(options.color, '1');
   const lines: string[] = [];
+
+  let group: string | null = null;
   for (const finding of report.findings) {
-    const suppressed = finding.suppressed ? dim(' (suppressed)') : '';
-    lines.push(`${locationOf(finding)}  ${red(finding.check)}  ${finding.message}  ${bold(resourceOf(finding))}${suppressed}`);
+    const heading = groupOf(finding);
+    if (heading !== group) {
+      if (group !== null) lines.push('');
+      lines.push(bold(heading));
+      group = heading;
+    }
+    const head = `  ${positionOf(finding)}  ${finding.suppressed ? dim(finding.check) : red(finding.check)}  ${bold(resourceOf(finding))}`;
+    if (finding.suppressed && finding.suppression) {
+      lines.push(`${head}  ${dim(describeSuppression(finding.suppression))}`);
+      continue;
+    }
+    lines.push(head);
+    lines.push(`${DETAIL}${finding.message}`);
     lines.push(...codeFrame(finding, dim));
     const [effective] = finding.values;
     if (effective) {
       const where = effective.line === null ? effective.file : `${effective.file}:${effective.line}`;
-      lines.push(`    set by ${where} (${effective.key})`);
+      lines.push(`${DETAIL}set by ${where} (${effective.key})`);
     }
-    if (finding.introducedBy === 'overrides') lines.push(`    introduced by your values overrides; the chart's own values do not produce it`);
-    if (finding.source && !finding.source.exact && finding.source.reason) lines.push(`    ${dim('approximate:')} ${finding.source.reason}`);
-    for (const note of finding.notes) lines.push(`    ${dim('note:')} ${note}`);
+    if (finding.origin) lines.push(`${DETAIL}the resource comes from ${finding.origin.file}:${finding.origin.line}`);
+    if (finding.introducedBy === 'overrides') lines.push(`${DETAIL}introduced by your values overrides; the chart's own values do not produce it`);
+    if (finding.source && !finding.source.exact && finding.source.reason) lines.push(`${DETAIL}${dim('approximate:')} ${finding.source.reason}`);
+    for (const note of finding.notes) lines.push(`${DETAIL}${dim('note:')} ${note}`);
   }
+  if (report.findings.length > 0) lines.push('');
+
   for (const error of report.errors) {
     const where = error.file ? `${error.file}${error.line ? `:${error.line}` : ''}` : error.target;
     lines.push(`${where}  ${red('error')}  ${error.message}`);
@@ -64,6 +91,7 @@ export function formatText(report: Report, options: TextOptions): string {
     const where = warning.file ? `${warning.file}${warning.line ? `:${warning.line}` : ''}` : warning.target;
     lines.push(`${where}  ${yellow('warning')}  ${warning.message}`);
   }
+
   const { summary } = report;
   const parts = [
     plural(summary.findings, 'finding'),
@@ -73,5 +101,17 @@ export function formatText(report: Report, options: TextOptions): string {
   ];
   const verdict = summary.errors > 0 ? red('error') : summary.findings > 0 ? red('fail') : 'pass';
   lines.push(`${bold(verdict)}: ${parts.join(', ')}`);
+  const counted = (findings: Finding[], key: (finding: Finding) => string, order: readonly string[]) =>
+    order.map((name) => [name, findings.filter((f) => key(f) === name).length] as const).filter(([, count]) => count > 0);
+  const open = report.findings.filter((f) => !f.suppressed);
+  if (open.length > 0) {
+    lines.push(`  by check: ${counted(open, (f) => f.check, CHECK_IDS).map(([name, count]) => `${name} ${count}`).join(', ')}`);
+  }
+  const suppressed = report.findings.filter((f) => f.suppressed && f.suppression);
+  if (suppressed.length > 0) {
+    const kinds = Object.keys(SUPPRESSION_NAMES) as Suppression['kind'][];
+    const byKind = counted(suppressed, (f) => f.suppression!.kind, kinds).map(([kind, count]) => `${count} by ${SUPPRESSION_NAMES[kind as Suppression['kind']]}`);
+    lines.push(`  suppressed: ${byKind.join(', ')}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,15 @@
 // The rule k8s-host-namespace: its metadata, its checks, and the evaluator that runs them.
 // Pure: plain data in, violations out. Nothing here knows where the data came from.
-import { RULE_ID, type CheckId, type JsonPath, type MalformedField, type ResourceRef, type RuleConfig, type Violation } from '../types.js';
+import {
+  RULE_ID,
+  type CheckId,
+  type JsonPath,
+  type MalformedField,
+  type ResourceRef,
+  type RuleConfig,
+  type RuleDescription,
+  type Violation,
+} from '../types.js';
 import type { Check } from './check.js';
 import { hostIpc, hostNetwork, hostPid } from './checks/hostNamespaces.js';
 import { hostPort } from './checks/hostPort.js';
@@ -16,6 +25,16 @@ export const hostNamespaceRule = {
     'process isolation and can read secrets or snoop on traffic of the node and other pods.',
   checks: [hostIpc, hostNetwork, hostPid, hostPort, runAsUser] as readonly Check[],
 };
+
+/** The rule and its checks as plain data, for reports that describe them (SARIF rules, help). */
+export function describeRule(): RuleDescription {
+  return {
+    id: RULE_ID,
+    title: hostNamespaceRule.title,
+    description: hostNamespaceRule.description,
+    checks: hostNamespaceRule.checks.map(({ id, title, rationale, remediation }) => ({ id, title, rationale, remediation })),
+  };
+}
 
 export const DEFAULT_MIN_UID = 10000;
 
@@ -39,9 +58,17 @@ export interface ResourceViolation extends Violation {
   resourcePath: JsonPath;
 }
 
+/** A resource with at least one pod spec, and the checks that ran on it. */
+export interface CheckedSite {
+  resource: ResourceRef;
+  resourcePath: JsonPath;
+  checks: CheckId[];
+}
+
 export interface ManifestEvaluation {
   resources: number;
   podSpecs: number;
+  checked: CheckedSite[];
   violations: ResourceViolation[];
   malformed: MalformedField[];
 }
@@ -51,7 +78,11 @@ export function evaluateManifest(root: unknown, config: RuleConfig): ManifestEva
   const scan = findPodSpecs(root);
   const violations: ResourceViolation[] = [];
   const malformed: MalformedField[] = [...scan.malformed];
+  const checks = hostNamespaceRule.checks.filter((check) => config.checks[check.id]).map((check) => check.id);
+  const checked = new Map<string, CheckedSite>();
   for (const site of scan.podSpecs) {
+    const key = JSON.stringify(site.resourcePath);
+    if (!checked.has(key)) checked.set(key, { resource: site.resource, resourcePath: site.resourcePath, checks });
     const pod = viewPodSpec(site.spec, site.path);
     malformed.push(...pod.malformed);
     for (const check of hostNamespaceRule.checks) {
@@ -59,5 +90,5 @@ export function evaluateManifest(root: unknown, config: RuleConfig): ManifestEva
       for (const violation of check.evaluate(pod, config)) violations.push({ ...violation, resource: site.resource, resourcePath: site.resourcePath });
     }
   }
-  return { resources: scan.resources.length, podSpecs: scan.podSpecs.length, violations, malformed };
+  return { resources: scan.resources.length, podSpecs: scan.podSpecs.length, checked: [...checked.values()], violations, malformed };
 }

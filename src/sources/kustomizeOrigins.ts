@@ -57,6 +57,8 @@ export interface YamlText {
   documents: Document.Parsed[];
   /** 1-based line and column in `file` of an offset into the parsed text. */
   position(offset: number): { line: number; column: number };
+  /** The text of a 1-based line of `file`, for a code frame. */
+  lineText(line: number): string | undefined;
 }
 
 /** A YAML file read from disk: `dir` is its folder, for paths written inside it. */
@@ -70,7 +72,8 @@ export function parseYamlFile(absolute: string, file: string, text: string): Yam
   // YAML 1.1, as Kustomize (and the Kubernetes API) reads these files.
   const documents = parseAllDocuments(text, { version: '1.1', lineCounter: lines, uniqueKeys: false });
   const list = Array.isArray(documents) ? documents : [];
-  return { absolute, file, text, documents: list, position: (offset) => toPosition(lines, offset) };
+  const fileLines = text.split('\n');
+  return { absolute, file, text, documents: list, position: (offset) => toPosition(lines, offset), lineText: (line) => fileLines[line - 1] };
 }
 
 function toPosition(lines: LineCounter, offset: number): { line: number; column: number } {
@@ -174,14 +177,16 @@ export function walkYaml(root: unknown, jsonPath: JsonPath, finalResource: unkno
 
 function locationOf(yaml: YamlText, node: Node, exact: boolean): SourceLocation {
   const { line, column } = yaml.position(node.range?.[0] ?? 0);
-  return { file: yaml.file, line, column, exact };
+  const text = yaml.lineText(line);
+  return { file: yaml.file, line, column, exact, ...(text !== undefined ? { text } : {}) };
 }
 
 /** The first line of a document's content (past `---` and comments). */
 function documentStart(yaml: YamlText, document: Document.Parsed): SourceLocation {
   const contents = document.contents as Node | null;
   const { line, column } = yaml.position(contents?.range?.[0] ?? document.range[0]);
-  return { file: yaml.file, line, column, exact: false };
+  const text = yaml.lineText(line);
+  return { file: yaml.file, line, column, exact: false, ...(text !== undefined ? { text } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,10 +371,11 @@ export function inlinePatchText(kustomization: YamlFile, scalar: Node, keyNode: 
         const at = toPosition(inner, offset);
         return { line: header.line + at.line, column: at.column + indent };
       },
+      lineText: kustomization.lineText,
     };
   }
   const keyAt = kustomization.position(keyNode.range?.[0] ?? 0);
-  return { file: kustomization.file, documents: list, position: () => keyAt };
+  return { file: kustomization.file, documents: list, position: () => keyAt, lineText: kustomization.lineText };
 }
 
 function patchFormat(yaml: YamlText): PatchFormat {
@@ -461,8 +467,8 @@ function startsWith(whole: JsonPath, prefix: JsonPath): boolean {
  * from elsewhere (their `path:` line). The last op that writes it wins.
  */
 export function json6902Write(patch: Patch, resource: FinalResource, known: ResourceNames, jsonPath: JsonPath): PatchWrite | null {
-  if (patch.target && !matchesSelector(patch.target, resource, known)) return null;
-  if (!patch.target) return null; // Kustomize requires a target for JSON 6902
+  // Kustomize requires a target for JSON 6902 patches.
+  if (!patch.target || !matchesSelector(patch.target, resource, known)) return null;
   let found: PatchWrite | null = null;
   for (const document of patch.yaml.documents) {
     const ops = document.contents;
@@ -510,24 +516,34 @@ const GENERATOR_FIELDS: Record<string, string> = {
   HelmChartInflationGenerator: 'helmCharts',
 };
 
+/** A generator's entry in a kustomization: its fields as data, and where it starts. */
+export interface GeneratorEntry {
+  fields: Record<string, unknown>;
+  location: SourceLocation;
+}
+
 /**
  * The list item of a generator field that made the resource: by name for ConfigMaps and Secrets,
- * by the `helm.sh/chart` label or release name for charts; the field's own line when unsure.
+ * by the `helm.sh/chart` label or release name for charts. `entry` is null when unsure, and
+ * `location` is then the field's own line.
  */
-export function generatorEntry(kustomization: YamlFile, generatorKind: string, resource: FinalResource): SourceLocation | null {
+export function generatorEntry(
+  kustomization: YamlFile,
+  generatorKind: string,
+  resource: FinalResource,
+): { entry: GeneratorEntry | null; location: SourceLocation } | null {
   const root = kustomization.documents[0]?.contents;
   if (!isMap(root)) return null;
   const field = GENERATOR_FIELDS[generatorKind] ?? 'generators';
   const fieldPair = pairOf(root, field) ?? (generatorKind === 'HelmChartInflationGenerator' ? pairOf(root, 'helmChartInflationGenerator') : undefined);
   if (!fieldPair) return null;
-  const fieldLine = locationOf(kustomization, fieldPair.key as Node, false);
   const entries = isSeq(fieldPair.value) ? fieldPair.value.items.filter(isMap) : [];
   const text = (entry: YAMLMap, key: string) => {
     const value = scalarValue(pairOf(entry, key)?.value);
     return typeof value === 'string' ? value : '';
   };
   let entry: YAMLMap | null = null;
-  if (field === 'helmCharts' || field === 'helmChartInflationGenerator') {
+  if (generatorKind === 'HelmChartInflationGenerator') {
     const chartLabel = resource.labels['helm.sh/chart'];
     entry =
       entries.find((e) => chartLabel !== undefined && chartLabel.startsWith(`${text(e, 'name')}-`)) ??
@@ -535,7 +551,18 @@ export function generatorEntry(kustomization: YamlFile, generatorKind: string, r
   } else if (field !== 'generators') {
     entry = pickByName(entries, (e) => text(e, 'name'), resource.name);
   }
-  return entry ? locationOf(kustomization, entry as unknown as Node, false) : fieldLine;
+  if (!entry) return { entry: null, location: locationOf(kustomization, fieldPair.key as Node, false) };
+  const location = locationOf(kustomization, entry as unknown as Node, false);
+  return { entry: { fields: entry.toJSON() as Record<string, unknown>, location }, location };
+}
+
+/** The local folder of a `helmCharts` entry: `<chartHome>/<name>` beside the kustomization (Kustomize's default home is `charts`). */
+export function helmChartFolder(kustomization: YamlFile, entry: GeneratorEntry): string | null {
+  const name = entry.fields.name;
+  if (typeof name !== 'string' || name === '') return null;
+  const root = kustomization.documents[0]?.toJS() as { helmGlobals?: { chartHome?: unknown } } | null;
+  const home = typeof root?.helmGlobals?.chartHome === 'string' ? root.helmGlobals.chartHome : 'charts';
+  return path.resolve(path.dirname(kustomization.absolute), home, name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,8 +587,8 @@ export interface OriginQuery {
   /** Absolute folder the annotation paths are relative to. */
   root: string;
   load: LoadYaml;
-  /** For resources inflated from a chart: the chart's render, when one was kept. */
-  helmOriginal?: (resource: FinalResource) => OriginalResource | null;
+  /** For resources inflated from a chart: where the chart writes each path (entry: its helmCharts item). */
+  helmOriginal?: (resource: FinalResource, kustomization: YamlFile, entry: GeneratorEntry | null) => OriginalResource | null;
 }
 
 export interface OriginMapping {
@@ -592,6 +619,12 @@ function generatedOriginal(entry: SourceLocation): OriginalResource {
   return { name: null, namespace: null, locate: () => ({ location: entry, has: true, value: undefined }) };
 }
 
+/** The same place, as a pointer to the resource rather than to the line that writes the value. */
+export function inexact(location: SourceLocation): SourceLocation {
+  const { reason: _reason, ...rest } = location;
+  return { ...rest, exact: false };
+}
+
 function sameLocation(a: SourceLocation, b: SourceLocation): boolean {
   return a.file === b.file && a.line === b.line;
 }
@@ -619,12 +652,10 @@ export function resolveKustomizeSource(query: OriginQuery): OriginMapping | null
     const file = query.load(path.resolve(query.root, query.origin.path));
     original = file ? fileOriginal(file, resource) : null;
   } else if (query.origin.configuredIn && by) {
-    if (by === 'HelmChartInflationGenerator') original = query.helmOriginal?.(resource) ?? null;
-    if (!original) {
-      const kustomization = query.load(path.resolve(query.root, query.origin.configuredIn));
-      const entry = kustomization ? generatorEntry(kustomization, by, resource) : null;
-      original = entry ? generatedOriginal(entry) : null;
-    }
+    const kustomization = query.load(path.resolve(query.root, query.origin.configuredIn));
+    const generator = kustomization ? generatorEntry(kustomization, by, resource) : null;
+    if (kustomization && by === 'HelmChartInflationGenerator') original = query.helmOriginal?.(resource, kustomization, generator?.entry ?? null) ?? null;
+    if (!original && generator) original = generatedOriginal(generator.location);
   }
   if (!original) return null;
 
@@ -657,9 +688,9 @@ export function resolveKustomizeSource(query: OriginQuery): OriginMapping | null
     // A value that neither a patch nor the resource's own line explains was set by another
     // transformer (replacements, say): point at the resource, but not as the exact line.
     const unexplained = own.has && own.value !== undefined && !sameScalar(own.value, presentValue);
-    source = written ?? (unexplained ? { ...own.location, exact: false } : own.location);
+    source = written ?? (unexplained ? inexact(own.location) : own.location);
   } else {
-    source = own.has ? { ...own.location, exact: false } : writes[0] ? { ...writes[0].location, exact: false } : own.location;
+    source = own.has ? inexact(own.location) : writes[0] ? inexact(writes[0].location) : own.location;
   }
   if (sameLocation(source, own.location)) return { source };
   return { source, origin: own.location };

@@ -15,7 +15,7 @@ function hostNamespaceCheck(id: CheckId, field: string, rationale: string): Chec
       else if (value !== true) return [];
       const violation: Violation = {
         check: id,
-        message: `${field} is true: ${rationale}`,
+        message: `${field} is true: ${rationale}; remove it or set it to false`,
         path: [...pod.path, field],
         container: null,
         value,

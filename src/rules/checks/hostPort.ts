@@ -37,7 +37,7 @@ export const hostPort: Check = {
         const shown = number ?? JSON.stringify(value);
         violations.push({
           check: 'host-port',
-          message: `hostPort ${shown} binds port ${shown} on the node (${describeRanges(config.hostPortRanges)})`,
+          message: `hostPort ${shown} binds port ${shown} on the node and ties the pod to it (${describeRanges(config.hostPortRanges)}); expose it through a Service or allow the port`,
           path,
           container: site.name,
           value,

@@ -41,7 +41,7 @@ export const runAsUser: Check = {
       if (!isSet(value)) {
         violations.push({
           check: 'run-as-user',
-          message: `${label} sets no runAsUser, so it runs as the image's user (often root); set one >= ${config.minUid}`,
+          message: `${label} sets no runAsUser, so it runs as the image's user (often root); set runAsUser >= ${config.minUid}`,
           path: [...site.path, 'securityContext', 'runAsUser'],
           anchorPath: site.path,
           container: site.name,
@@ -62,7 +62,7 @@ export const runAsUser: Check = {
       const inherited = fromContainer ? '' : ' (from the pod securityContext)';
       violations.push({
         check: 'run-as-user',
-        message: `${label} runs as UID ${uid ?? JSON.stringify(value)}${inherited}, below the minimum ${config.minUid}; UIDs under it can match users on the node`,
+        message: `${label} runs as UID ${uid ?? JSON.stringify(value)}${inherited}, below the minimum ${config.minUid}, so it can share a UID with a user on the node; set runAsUser >= ${config.minUid}`,
         path,
         container: site.name,
         value,

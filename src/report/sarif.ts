@@ -1,0 +1,194 @@
+// SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps): one run, a reporting descriptor
+// per check, one result per finding located at the template or source line, values lines as
+// related locations, suppressed findings carried as suppressions (shown as dismissed).
+import { createHash } from 'node:crypto';
+import { RULE_ID, type CheckDescription, type Finding, type Report, type ReportError, type ReportWarning, type RuleDescription } from '../types.js';
+import { RULE_ANCHOR, helpUri } from './helpLinks.js';
+
+export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+
+/** The partialFingerprints key; bump the version if the facts hashed below ever change. */
+export const FINGERPRINT_KEY = 'hostnsCheckFinding/v1';
+
+/** Paths are relative to the folder the tool ran in, which in CI is the repository root. */
+const SOURCE_ROOT = '%SRCROOT%';
+
+export interface SarifOptions {
+  rule: RuleDescription;
+  /** Absolute base URI of the documentation; each check's help is an anchor on it. */
+  helpBase: string;
+}
+
+type Json = Record<string, unknown>;
+
+/** A relative path as a URI reference: forward slashes, each segment percent-encoded. */
+function uriOf(file: string): string {
+  return file.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
+}
+
+/** Capitalised and closed with a period; a leading field name (hostIPC) keeps its case. */
+function sentence(text: string): string {
+  const capital = /^[a-z]+[A-Z]/.test(text) ? text : text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+function physical(file: string, line: number | null, extra: Json = {}): Json {
+  return {
+    physicalLocation: {
+      artifactLocation: { uri: uriOf(file), uriBaseId: SOURCE_ROOT },
+      ...(line !== null && line > 0 ? { region: { startLine: line, ...extra } } : {}),
+    },
+  };
+}
+
+function resourceName(finding: Finding): string {
+  const { kind, namespace, name } = finding.resource;
+  return [kind ?? '?', ...(namespace ? [namespace] : []), name ?? '?'].join('/');
+}
+
+/**
+ * Stable across runs and line shifts: what is wrong (check, field path), where (resource,
+ * container) and the file to edit; never a line number.
+ */
+export function fingerprintOf(finding: Finding): string {
+  const { kind, namespace, name } = finding.resource;
+  const facts = [finding.rule, finding.check, kind, namespace, name, finding.container, finding.path, finding.source?.file ?? finding.target];
+  return createHash('sha256').update(JSON.stringify(facts)).digest('hex');
+}
+
+function descriptor(check: CheckDescription, options: SarifOptions): Json {
+  const uri = helpUri(options.helpBase, check.id);
+  return {
+    id: check.id,
+    shortDescription: { text: sentence(check.title) },
+    fullDescription: { text: sentence(check.rationale) },
+    help: {
+      text: `${sentence(check.rationale)} ${check.remediation}`,
+      markdown: `${sentence(check.rationale)}\n\n**To fix:** ${check.remediation}\n\n[\`${check.id}\` in the hostns-check README](${uri})`,
+    },
+    helpUri: uri,
+    defaultConfiguration: { level: 'error' },
+    properties: { tags: ['security', 'kubernetes', RULE_ID], precision: 'very-high', 'problem.severity': 'error' },
+  };
+}
+
+/** The finding's location: the file to edit; the rendered output only when no source is known. */
+function primaryLocation(finding: Finding): Json {
+  const logical = { logicalLocations: [{ name: finding.resource.name ?? '?', fullyQualifiedName: resourceName(finding), kind: 'resource' }] };
+  const source = finding.source;
+  if (source) {
+    const region: Json = {};
+    if (source.exact && source.column) region.startColumn = source.column;
+    if (source.text !== undefined) region.snippet = { text: source.text };
+    return { ...physical(source.file, source.line, region), ...logical };
+  }
+  if (finding.rendered && finding.target !== '-') {
+    return {
+      ...physical(finding.target, finding.rendered.line, { startColumn: finding.rendered.column }),
+      message: { text: `line ${finding.rendered.line} of the rendered output of ${finding.target}; no source file is known` },
+      ...logical,
+    };
+  }
+  return logical;
+}
+
+function relatedLocations(finding: Finding): Json[] {
+  const related: Json[] = [];
+  for (const origin of finding.values) {
+    const text = `set by ${origin.key} (${origin.layer} values)`;
+    const location = origin.line !== null ? physical(origin.file, origin.line) : {};
+    related.push({ id: related.length + 1, ...location, message: { text: origin.line !== null ? text : `${text} with ${origin.file}` } });
+  }
+  if (finding.origin) {
+    related.push({ id: related.length + 1, ...physical(finding.origin.file, finding.origin.line), message: { text: "the resource's own definition" } });
+  }
+  return related;
+}
+
+/** Self-contained: the resource is named; `[text](1)` links the first related location (the values line). */
+function messageOf(finding: Finding): string {
+  const container = finding.container ? ` container ${finding.container}` : '';
+  let text = `${sentence(finding.message).slice(0, -1)} (${resourceName(finding)}${container}).`;
+  const [effective] = finding.values;
+  if (effective && effective.line !== null) text += ` Set by [${effective.file}:${effective.line}](1) (${effective.key}).`;
+  if (finding.introducedBy === 'overrides') text += " Introduced by the values overrides; the chart's own values do not produce it.";
+  for (const note of finding.notes) text += ` ${sentence(note)}`;
+  return text;
+}
+
+function resultOf(finding: Finding, ruleIndex: number): Json {
+  const related = relatedLocations(finding);
+  const result: Json = {
+    ruleId: finding.check,
+    ruleIndex,
+    level: 'error',
+    message: { text: messageOf(finding) },
+    locations: [primaryLocation(finding)],
+    partialFingerprints: { [FINGERPRINT_KEY]: fingerprintOf(finding) },
+  };
+  if (related.length > 0) result.relatedLocations = related;
+  if (finding.suppressed && finding.suppression) {
+    const { suppression } = finding;
+    result.suppressions = [
+      {
+        kind: suppression.kind === 'exemption' ? 'external' : 'inSource',
+        justification: suppression.reason,
+        ...(suppression.file ? { location: physical(suppression.file, suppression.line) } : {}),
+        properties: { hostnsCheckKind: suppression.kind, ...(suppression.expires ? { expires: suppression.expires } : {}) },
+      },
+    ];
+  }
+  result.properties = {
+    target: finding.target,
+    resource: finding.resource,
+    container: finding.container,
+    path: finding.path,
+    value: finding.value,
+    ...(finding.introducedBy ? { introducedBy: finding.introducedBy } : {}),
+  };
+  return result;
+}
+
+function notification(problem: ReportError | ReportWarning, level: 'error' | 'warning'): Json {
+  return {
+    level,
+    message: { text: `${problem.target}: ${problem.message}` },
+    ...(problem.file && problem.file !== '<stdin>' ? { locations: [physical(problem.file, problem.line)] } : {}),
+  };
+}
+
+export function formatSarif(report: Report, options: SarifOptions): string {
+  const checks = options.rule.checks;
+  const ruleIndex = new Map(checks.map((check, index) => [check.id, index]));
+  const log = {
+    $schema: SARIF_SCHEMA_URI,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: report.tool.name,
+            version: report.tool.version,
+            semanticVersion: report.tool.version,
+            informationUri: helpUri(options.helpBase, RULE_ANCHOR),
+            rules: checks.map((check) => descriptor(check, options)),
+          },
+        },
+        originalUriBaseIds: { [SOURCE_ROOT]: { description: { text: 'The folder hostns-check ran in (the repository root in CI).' } } },
+        invocations: [
+          {
+            executionSuccessful: report.errors.length === 0 && report.targets.every((target) => target.ok),
+            toolExecutionNotifications: [
+              ...report.errors.map((error) => notification(error, 'error')),
+              ...report.warnings.map((warning) => notification(warning, 'warning')),
+            ],
+          },
+        ],
+        results: report.findings.map((finding) => resultOf(finding, ruleIndex.get(finding.check) ?? 0)),
+        columnKind: 'unicodeCodePoints',
+        properties: { targets: report.targets, summary: report.summary },
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + '\n';
+}
