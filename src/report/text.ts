@@ -63,7 +63,9 @@ export function formatText(report: Report, options: TextOptions): string {
       lines.push(bold(heading));
       group = heading;
     }
-    const head = `  ${positionOf(finding)}  ${finding.suppressed ? dim(finding.check) : red(finding.check)}  ${bold(resourceOf(finding))}`;
+    // With several targets (`run`), say which one the finding came from.
+    const from = report.targets.length > 1 ? dim(`  [${finding.target}]`) : '';
+    const head = `  ${positionOf(finding)}  ${finding.suppressed ? dim(finding.check) : red(finding.check)}  ${bold(resourceOf(finding))}${from}`;
     if (finding.suppressed && finding.suppression) {
       lines.push(`${head}  ${dim(describeSuppression(finding.suppression))}`);
       continue;
