@@ -3,7 +3,7 @@
 export async function run(args, io = {}) {
   let main;
   try {
-    ({ main } = await import('../dist/src/cli/main.js'));
+    ({ main } = await import('../dist/src/cli/bundle.mjs'));
   } catch (error) {
     const where = new URL('..', import.meta.url).pathname;
     process.stderr.write(

@@ -20,7 +20,7 @@ const META_SUFFIX = '.render.json';
 
 /** The compiled relay entry point, beside this module in dist/src/render/. */
 export function relayEntryPoint(): string {
-  return fileURLToPath(new URL('./kustomizeHelmMain.js', import.meta.url));
+  return fileURLToPath(new URL('../render/kustomizeHelmMain.js', import.meta.url));
 }
 
 function shellQuote(text: string): string {
