@@ -169,7 +169,17 @@ class Parser {
     private readonly startLine: number,
     /** Positions cost time and memory: they are recorded only when a finding needs them. */
     private readonly trackPositions: boolean,
+    /** Keys whose values no check reads: passed over by indentation, left out of the value. */
+    private readonly skipKeys: ReadonlySet<string> | null,
   ) {}
+
+  /** Moves past the lines of a skipped key's value: deeper lines, or a list at the key's column. */
+  private skipValue(indent: number): void {
+    for (let line = this.current; line; line = this.current) {
+      if (line.indent > indent || (line.indent === indent && (line.content === '-' || line.content.startsWith('- ')))) this.index++;
+      else return;
+    }
+  }
 
   private get current(): Line | undefined {
     return this.lines[this.index];
@@ -320,9 +330,13 @@ class Parser {
         valueStart = quoted[0].length;
       }
       if (key === '<<' || key === '__proto__' || Object.prototype.hasOwnProperty.call(map, key)) throw new NotSimple();
-      this.remember(map, key, this.position(line, indent));
       const rest = line.content.slice(valueStart);
       this.index++;
+      if (this.skipKeys?.has(key)) {
+        this.skipValue(indent);
+        continue;
+      }
+      this.remember(map, key, this.position(line, indent));
       map[key] = this.parseValue(indent, rest, line);
     }
     if (this.current && this.current.indent > indent) throw new NotSimple();
@@ -413,10 +427,10 @@ function structuralLines(raw: string[]): Line[] | null {
   return lines;
 }
 
-function run(raw: string[], startLine: number, trackPositions: boolean): Parser | null {
+function run(raw: string[], startLine: number, trackPositions: boolean, skipKeys: ReadonlySet<string> | null): Parser | null {
   const lines = structuralLines(raw);
   if (!lines || lines.length === 0) return null; // empty documents: the full parser's business
-  const parser = new Parser(lines, raw, startLine, trackPositions);
+  const parser = new Parser(lines, raw, startLine, trackPositions, skipKeys);
   try {
     parser.value = parser.parseDocument();
   } catch (error) {
@@ -426,10 +440,13 @@ function run(raw: string[], startLine: number, trackPositions: boolean): Parser 
   return parser;
 }
 
-/** Parses a document's text, or returns null when it is not plain block YAML. */
-export function parseSimpleYaml(text: string, startLine: number): FastDocument | null {
+/**
+ * Parses a document's text, or returns null when it is not plain block YAML. Keys in `skipKeys`
+ * (at any depth) are left out of the value unread: only for keys no check ever looks at.
+ */
+export function parseSimpleYaml(text: string, startLine: number, skipKeys: ReadonlySet<string> | null = null): FastDocument | null {
   const raw = text.split('\n');
-  const parsed = run(raw, startLine, false);
+  const parsed = run(raw, startLine, false, skipKeys);
   if (!parsed) return null;
   const value = parsed.value;
   let located: Parser | null = null;
@@ -437,7 +454,7 @@ export function parseSimpleYaml(text: string, startLine: number): FastDocument |
     value,
     locate(path) {
       // The first question about a position parses the document again, this time with positions.
-      located ??= run(raw, startLine, true);
+      located ??= run(raw, startLine, true, skipKeys);
       if (!located) return null;
       const positions = located.positions;
       let node: unknown = located.value;

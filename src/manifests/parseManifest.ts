@@ -32,8 +32,8 @@ export interface ParseResult {
  * Parses a raw document; one raw chunk can hold several YAML documents when `...` ends one.
  * Plain block YAML, most of what renderers write, takes the fast path; the rest the full parser.
  */
-export function parseManifest(raw: RawDocument): ParseResult {
-  const fast = parseSimpleYaml(raw.text, raw.startLine);
+export function parseManifest(raw: RawDocument, skipKeys: ReadonlySet<string> | null = null): ParseResult {
+  const fast = parseSimpleYaml(raw.text, raw.startLine, skipKeys);
   if (fast) return { manifests: [{ value: fast.value, raw, locate: fast.locate }], errors: [], warnings: [] };
   return parseManifestFully(raw);
 }

@@ -16,9 +16,14 @@ export interface HelmTargetOptions {
   config: RuleConfig;
   /** Where Helm's own warnings go (shown to the user, never a failure). */
   warn: (text: string) => void;
+  /**
+   * Renders with the chart's defaults, shared across targets (`run` checks one chart under many
+   * value sets: its defaults are rendered once, not once per set).
+   */
+  defaultsRenders?: Map<string, Promise<Rendered>>;
 }
 
-interface Rendered {
+export interface Rendered {
   outcome: StreamOutcome;
   exit: HelmExit;
 }
@@ -68,7 +73,15 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
     // introducedBy needs the chart's defaults rendered too: in parallel, unless the first run
     // must fetch dependencies into the copy first.
     let defaults: Promise<Rendered> | null = null;
-    const renderDefaults = () => renderAndCheck(withoutOverrides(effective), options, () => ({ source: null }), null);
+    const renderDefaults = () => {
+      const defaultsRequest = withoutOverrides(effective);
+      const key = JSON.stringify([defaultsRequest, options.helm]);
+      const shared = copy ? undefined : options.defaultsRenders?.get(key);
+      if (shared) return shared;
+      const rendered = renderAndCheck(defaultsRequest, options, () => ({ source: null }), null);
+      if (!copy) options.defaultsRenders?.set(key, rendered);
+      return rendered;
+    };
     if (hasOverrides(request) && !copy) defaults = renderDefaults();
     const { outcome, exit } = await main;
     if (hasOverrides(request) && copy && succeeded(exit)) defaults = renderDefaults();

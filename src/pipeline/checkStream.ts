@@ -4,7 +4,7 @@ import { InvalidEncodingError, MAX_DOCUMENT_CHARS, splitDocuments } from '../man
 import { parseManifest } from '../manifests/parseManifest.js';
 import { formatJsonPath } from '../manifests/jsonPath.js';
 import { evaluateManifest } from '../rules/hostNamespaceRule.js';
-import { kindNeverHoldsPods, valueAt } from '../rules/findPodSpecs.js';
+import { FIELDS_NEVER_READ, kindNeverHoldsPods, valueAt } from '../rules/findPodSpecs.js';
 import { quickKind } from '../manifests/quickKind.js';
 import type { SourceMapper } from '../sources/manifestSource.js';
 import { todayIso } from '../suppressions/exemptions.js';
@@ -60,7 +60,7 @@ export async function checkStream(chunks: AsyncIterable<string | Uint8Array> | I
         outcome.resources++; // a ConfigMap, a CRD...: counted, not opened
         continue;
       }
-      const parsed = parseManifest(raw);
+      const parsed = parseManifest(raw, FIELDS_NEVER_READ);
       for (const error of parsed.errors) outcome.errors.push(problem(error.line, error.message));
       for (const warning of parsed.warnings) outcome.warnings.push(problem(warning.line, warning.message));
       for (const manifest of parsed.manifests) {

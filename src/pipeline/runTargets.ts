@@ -6,7 +6,7 @@ import type { TargetSpec } from '../config/targets.js';
 import type { LocatedKustomize } from '../render/helmBinary.js';
 import { emptyHelmRequest, type HelmTemplateRequest } from '../render/helmTemplate.js';
 import type { RuleConfig } from '../types.js';
-import { checkHelmChart } from './checkHelmChart.js';
+import { checkHelmChart, type Rendered } from './checkHelmChart.js';
 import { checkKustomize } from './checkKustomize.js';
 import { emptyOutcome, type TargetRun } from './checkStream.js';
 import { scanTarget } from './scanManifests.js';
@@ -91,12 +91,12 @@ export async function expandGlob(glob: string, cwd: string): Promise<string[]> {
   return found.sort();
 }
 
-async function runOne(spec: TargetSpec, options: RunOptions): Promise<TargetRun> {
+async function runOne(spec: TargetSpec, options: RunOptions, defaultsRenders: Map<string, Promise<Rendered>>): Promise<TargetRun> {
   const common = { cwd: options.cwd, env: options.env, timeoutSeconds: options.timeoutSeconds, config: options.config, warn: options.warn };
   let run: TargetRun;
   switch (spec.type) {
     case 'helm':
-      run = await checkHelmChart(helmRequestOf(spec), { ...common, helm: options.helm() });
+      run = await checkHelmChart(helmRequestOf(spec), { ...common, helm: options.helm(), defaultsRenders });
       break;
     case 'kustomize':
       run = await checkKustomize(
@@ -145,13 +145,14 @@ function named(run: TargetRun, name: string): TargetRun {
 
 export async function runTargets(specs: readonly TargetSpec[], options: RunOptions): Promise<TargetRun[]> {
   const results: TargetRun[] = new Array(specs.length);
+  const defaultsRenders = new Map<string, Promise<Rendered>>();
   let next = 0;
   const worker = async () => {
     while (next < specs.length) {
       const index = next++;
       options.onStart?.(index);
       try {
-        results[index] = await runOne(specs[index], options);
+        results[index] = await runOne(specs[index], options, defaultsRenders);
       } catch (error) {
         // One target's fault (Helm missing, say) is that target's error, not the run's end.
         const message = error instanceof Error ? error.message : String(error);

@@ -147,3 +147,13 @@ const KINDS_WITHOUT_PODS = new Set([
 export function kindNeverHoldsPods(kind: string): boolean {
   return KINDS_WITHOUT_PODS.has(kind);
 }
+
+/**
+ * Keys whose values the rule never reads, at any depth: the manifest parser may pass them over
+ * unread (they are most of a workload's lines). Checks that start reading one must drop it here.
+ */
+export const FIELDS_NEVER_READ: ReadonlySet<string> = new Set([
+  'affinity', 'args', 'binaryData', 'command', 'data', 'dnsConfig', 'env', 'envFrom', 'hostAliases', 'imagePullSecrets',
+  'lifecycle', 'livenessProbe', 'nodeSelector', 'readinessProbe', 'resources', 'startupProbe', 'stringData',
+  'tolerations', 'topologySpreadConstraints', 'volumeDevices', 'volumeMounts', 'volumes',
+]);
