@@ -1,6 +1,7 @@
 // Runs `helm template` as a child process (argument array, never a shell) and hands its
 // standard output over as a stream, so documents are checked while Helm is still writing.
 import { execa } from 'execa';
+import { trackChild } from './scratch.js';
 
 /** What the user asked Helm to render: each flag keeps Helm's meaning and order within its kind. */
 export interface HelmTemplateRequest {
@@ -107,7 +108,9 @@ export function runHelmTemplate(request: HelmTemplateRequest, options: HelmRunOp
     forceKillAfterDelay: 2000,
     stripFinalNewline: false,
   });
-  const done = child.then(
+  // Helm is stopped with the tool: a SIGINT or SIGTERM to hostns-check ends it too.
+  const untrack = trackChild(() => child.kill('SIGKILL'));
+  const done = child.finally(untrack).then(
     (result) => ({
       exitCode: result.exitCode ?? null,
       signal: result.signal ?? null,
