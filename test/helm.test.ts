@@ -1,9 +1,9 @@
 // `hostns-check helm` with the real Helm 3.17.2 and 4.1.4: flags reach helm template, values
 // turn findings on and off, subcharts, failures, and the user's chart is never written to.
+import { treeDigest } from './support/treeDigest.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HELM_VERSIONS, sharedDir } from './support/tools.js';
@@ -21,21 +21,6 @@ interface Finding {
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-helm-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A digest of every file under a folder: names, modes and bytes. */
-function treeDigest(root: string): string {
-  const hash = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = path.join(dir, name);
-      const info = statSync(full);
-      hash.update(`${path.relative(root, full)}\0${info.mode}\0`);
-      if (info.isDirectory()) walk(full);
-      else hash.update(readFileSync(full));
-    }
-  };
-  walk(root);
-  return hash.digest('hex');
-}
 
 const fixtures = path.join(PROJECT_ROOT, 'charts-fixtures');
 const shared = sharedDir();

@@ -2,11 +2,11 @@
 // (Kustomize 5.5.0) and 1.33.9 (Kustomize 5.6.0): every finding's check, resource, source and
 // origin on the fixture overlays; the same findings through the pipeline and the KRM function;
 // failures; and neither the overlays nor a temporary folder changed or left behind, even on Ctrl-C.
+import { treeDigest } from './support/treeDigest.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -49,22 +49,7 @@ const childTmp = path.join(scratch, 'tmp');
 mkdirSync(childTmp);
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** A digest of every file under a folder: names, modes and bytes. */
-function treeDigest(root: string): string {
-  const hash = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = path.join(dir, name);
-      const info = statSync(full);
-      hash.update(`${path.relative(root, full)}\0${info.mode}\0${info.mtimeMs}\0`);
-      if (info.isDirectory()) walk(full);
-      else hash.update(readFileSync(full));
-    }
-  };
-  walk(root);
-  return hash.digest('hex');
-}
-const fixturesBefore = treeDigest(fixturesDir);
+const fixturesBefore = treeDigestWithTimes(fixturesDir);
 
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: childTmp };
@@ -477,6 +462,11 @@ describe('stopping a run', () => {
 
 describe('the fixture overlays', () => {
   test('are never written to', () => {
-    assert.equal(treeDigest(fixturesDir), fixturesBefore);
+    assert.equal(treeDigestWithTimes(fixturesDir), fixturesBefore);
   });
 });
+
+/** Contents and modification times: a run must not even touch the overlay's files. */
+function treeDigestWithTimes(root: string): string {
+  return treeDigest(root, { mtimes: true });
+}

@@ -3,25 +3,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { emptyHelmRequest, type HelmTemplateRequest } from '../render/helmTemplate.js';
 import { ConfigError } from './loadConfig.js';
 
 export interface HelmTargetSpec {
   type: 'helm';
   name: string;
-  /** A chart folder or archive (relative to the configuration file), or a remote reference. */
-  chart: string;
-  releaseName?: string;
-  values: string[];
-  /** `set:` entries as `key=JSON` for --set-json, which keeps their types. */
-  setJson: string[];
-  namespace?: string;
-  kubeVersion?: string;
-  apiVersions: string[];
-  includeCrds: boolean;
-  skipTests: boolean;
-  version?: string;
-  repo?: string;
-  devel: boolean;
+  /** What to render: the chart relative to the working directory, `set:` entries as --set-json (which keeps their types). */
+  request: HelmTemplateRequest;
 }
 
 export interface KustomizeTargetSpec {
@@ -146,21 +135,24 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
         setJson.push(`${key}=${JSON.stringify(value)}`);
       }
     }
+    const defaults = emptyHelmRequest(chartReference(reader, source, cwd, repo !== undefined));
     const base: HelmTargetSpec = {
       type: 'helm',
       name,
-      chart: chartReference(reader, source, cwd, repo !== undefined),
-      releaseName: stringValue(reader, item, 'releaseName', false),
-      values: stringList(reader, item, 'values').map((v) => fromConfig(reader, v, cwd)),
-      setJson,
-      namespace: stringValue(reader, item, 'namespace', false),
-      kubeVersion: stringValue(reader, item, 'kubeVersion', false),
-      apiVersions: stringList(reader, item, 'apiVersions'),
-      includeCrds: boolValue(reader, item, 'includeCrds'),
-      skipTests: boolValue(reader, item, 'skipTests'),
-      version: stringValue(reader, item, 'version', false),
-      repo,
-      devel: boolValue(reader, item, 'devel'),
+      request: {
+        ...defaults,
+        releaseName: stringValue(reader, item, 'releaseName', false) ?? defaults.releaseName,
+        values: stringList(reader, item, 'values').map((v) => fromConfig(reader, v, cwd)),
+        setJson,
+        namespace: stringValue(reader, item, 'namespace', false),
+        kubeVersion: stringValue(reader, item, 'kubeVersion', false),
+        apiVersions: stringList(reader, item, 'apiVersions'),
+        includeCrds: boolValue(reader, item, 'includeCrds'),
+        skipTests: boolValue(reader, item, 'skipTests'),
+        version: stringValue(reader, item, 'version', false),
+        repo,
+        devel: boolValue(reader, item, 'devel'),
+      },
     };
     const valueSetsPair = item.items.find((p) => isScalar(p.key) && p.key.value === 'valueSets');
     if (!valueSetsPair) {
@@ -175,7 +167,8 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
         if (!isScalar(f) || typeof f.value !== 'string') fail(reader, f, 'values files must be strings');
         return f.value as string;
       });
-      add({ ...base, name: `${name}[${files.map((f) => path.basename(f)).join('+') || 'defaults'}]`, values: [...base.values, ...files.map((f) => fromConfig(reader, f, cwd))] }, set);
+      const values = [...base.request.values, ...files.map((f) => fromConfig(reader, f, cwd))];
+      add({ ...base, name: `${name}[${files.map((f) => path.basename(f)).join('+') || 'defaults'}]`, request: { ...base.request, values } }, set);
     }
   }
   return targets;

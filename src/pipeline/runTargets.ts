@@ -4,7 +4,6 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetSpec } from '../config/targets.js';
 import type { LocatedKustomize } from '../render/helmBinary.js';
-import { emptyHelmRequest, type HelmTemplateRequest } from '../render/helmTemplate.js';
 import type { RuleConfig } from '../types.js';
 import { checkHelmChart, type Rendered } from './checkHelmChart.js';
 import { checkKustomize } from './checkKustomize.js';
@@ -24,24 +23,6 @@ export interface RunOptions {
   /** Called as each target finishes (for progress), in completion order. */
   onDone?: (run: TargetRun, index: number) => void;
   onStart?: (index: number) => void;
-}
-
-export function helmRequestOf(spec: Extract<TargetSpec, { type: 'helm' }>): HelmTemplateRequest {
-  const request = emptyHelmRequest(spec.chart);
-  return {
-    ...request,
-    releaseName: spec.releaseName ?? request.releaseName,
-    values: spec.values,
-    setJson: spec.setJson,
-    namespace: spec.namespace,
-    kubeVersion: spec.kubeVersion,
-    apiVersions: spec.apiVersions,
-    includeCrds: spec.includeCrds,
-    skipTests: spec.skipTests,
-    version: spec.version,
-    repo: spec.repo,
-    devel: spec.devel,
-  };
 }
 
 /** `*`, `**` and `?` against paths relative to the working directory. */
@@ -96,7 +77,7 @@ async function runOne(spec: TargetSpec, options: RunOptions, defaultsRenders: Ma
   let run: TargetRun;
   switch (spec.type) {
     case 'helm':
-      run = await checkHelmChart(helmRequestOf(spec), { ...common, helm: options.helm(), defaultsRenders });
+      run = await checkHelmChart(spec.request, { ...common, helm: options.helm(), defaultsRenders });
       break;
     case 'kustomize':
       run = await checkKustomize(
@@ -159,7 +140,7 @@ export async function runTargets(specs: readonly TargetSpec[], options: RunOptio
         const outcome = emptyOutcome();
         outcome.errors.push({ target: specs[index].name, file: null, line: null, message });
         const spec = specs[index];
-        const where = spec.type === 'helm' ? spec.chart : spec.type === 'kustomize' ? spec.dir : spec.glob;
+        const where = spec.type === 'helm' ? spec.request.chart : spec.type === 'kustomize' ? spec.dir : spec.glob;
         results[index] = { target: { type: spec.type, path: where, ok: false, error: message, name: spec.name }, outcome };
       }
       options.onDone?.(results[index], index);

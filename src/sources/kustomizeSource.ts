@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ParsedManifest } from '../manifests/parseManifest.js';
 import type { RawDocument } from '../manifests/splitDocuments.js';
-import type { JsonPath, SourceLocation } from '../types.js';
+import type { JsonPath } from '../types.js';
 import { helmSourceMapper } from './helmSource.js';
 import {
   ORIGIN_ANNOTATION,
