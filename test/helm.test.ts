@@ -143,13 +143,13 @@ for (const tools of HELM_VERSIONS) {
       assert.equal(status, 2);
       assert.equal(report.targets[0].ok, false);
       assert.match(report.targets[0].error, /image is required: pass --set image=\.\.\./);
-      assert.equal(report.errors[0].file, 'failing/templates/pod.yaml');
+      assert.equal(report.errors[0].file, 'charts-fixtures/failing/templates/pod.yaml', 'relative to the working directory');
       assert.equal(report.errors[0].line, 8);
       assert.match(report.errors[0].message, /execution error at \(failing\/templates\/pod.yaml:8:16\)/);
       assertNoStackTrace(stderr);
       const text = runCli(['helm', 'charts-fixtures/failing', '--helm', tools.helm]);
       assert.equal(text.status, 2);
-      assert.match(text.stdout, /^failing\/templates\/pod.yaml:8  error  helm template failed/m);
+      assert.match(text.stdout, /^charts-fixtures\/failing\/templates\/pod.yaml:8  error  helm template failed/m);
       assert.equal(helm(['charts-fixtures/failing', '--set', 'image=app:1']).status, 0, 'renders once the value is given');
     });
 

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../config/loadConfig.js';
 import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';
 import { FORMATS, formatReport, isFormatName } from '../report/formats.js';
 import { ToolNotFoundError, locateHelm } from '../render/helmBinary.js';
-import { emptyHelmRequest, helmTemplateArgs, type HelmTemplateRequest } from '../render/helmTemplate.js';
+import { emptyHelmRequest, helmTemplateArgs, withValueFlagsFromExtraArgs, type HelmTemplateRequest } from '../render/helmTemplate.js';
 import { checkHelmChart } from '../pipeline/checkHelmChart.js';
 import type { TargetRun } from '../pipeline/checkStream.js';
 import { scanTarget } from '../pipeline/scanManifests.js';
@@ -122,7 +122,7 @@ function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): numb
     checked: runs.flatMap((r) => r.outcome.checked ?? []),
   });
   const format = isFormatName(options.format) ? options.format : 'text';
-  const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !('NO_COLOR' in io.env);
+  const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase) });
   if (options.output) writeReportFile(options.output, text, io.cwd);
   else io.stdout.write(text);
@@ -162,7 +162,7 @@ function helmRequest(positionals: string[], options: HelmOptions, extraArgs: str
     dependencyUpdate: Boolean(options.dependencyUpdate),
     extraArgs,
   });
-  return request;
+  return withValueFlagsFromExtraArgs(request);
 }
 
 function parseTimeout(text: string): number {

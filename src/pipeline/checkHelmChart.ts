@@ -3,6 +3,7 @@ import { copyChartForWriting } from '../render/chartCopy.js';
 import { describeHelmFailure } from '../render/helmFailure.js';
 import { runHelmTemplate, type HelmExit, type HelmTemplateRequest } from '../render/helmTemplate.js';
 import { helmSourceMapper } from '../sources/helmSource.js';
+import { loadChartTree, resolveSourceHeader } from '../sources/chartTree.js';
 import type { SourceMapper } from '../sources/manifestSource.js';
 import type { UserValues } from '../sources/valuesOrigins.js';
 import type { Finding, RuleConfig, TargetResult } from '../types.js';
@@ -89,6 +90,8 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
       if (exit.stderr.trim()) options.warn(exit.stderr);
     } else {
       const failure = describeHelmFailure(exit, request.chart, options.timeoutSeconds);
+      // Helm names the template as `chart/templates/x.yaml`; the report names files from here.
+      if (failure.file) failure.file = chartFileShown(request.chart, options.cwd, failure.file);
       target.ok = false;
       target.error = failure.message;
       outcome.errors.push({ target: name, file: failure.file, line: failure.line, message: failure.message });
@@ -127,4 +130,11 @@ export function userValues(request: HelmTemplateRequest): UserValues {
     ...request.setLiteral.map((text) => ({ flag: '--set-literal', text })),
   ];
   return { files: request.values, sets };
+}
+
+/** A `chart/templates/x.yaml` path as Helm writes it, relative to the working directory when the chart is local. */
+function chartFileShown(chart: string, cwd: string, file: string): string {
+  const tree = loadChartTree(chart, cwd);
+  const found = tree ? resolveSourceHeader(tree, file) : null;
+  return found ? found.chart.display(found.file) : file;
 }

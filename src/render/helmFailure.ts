@@ -61,6 +61,14 @@ export function describeHelmFailure(exit: HelmExit, chart: string, timeoutSecond
       line: null,
     };
   }
+  const unopened = /open ([^\n]+?): no such file or directory/.exec(helmSays);
+  if (unopened && !unopened[1].includes(chart.replace(/\/+$/, ''))) {
+    return {
+      message: `Helm could not open ${unopened[1]}: no such file. Check the files given with -f/--values and --set-file. Helm said: ${helmSays}`,
+      file: null,
+      line: null,
+    };
+  }
   if (/path "[^"]*" not found|failed to download|no such file or directory|not a valid chart repository|chart "[^"]*" not found|non-absolute URLs should be in form|repo \S+ not found/i.test(helmSays)) {
     return {
       message: `chart ${chart} could not be found: give a chart folder, a .tgz, repo/name, --repo URL with a chart name, or an oci:// reference. Helm said: ${helmSays}`,

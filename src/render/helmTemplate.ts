@@ -1,7 +1,6 @@
 // Runs `helm template` as a child process (argument array, never a shell) and hands its
 // standard output over as a stream, so documents are checked while Helm is still writing.
-import { execa } from 'execa';
-import { trackChild } from './scratch.js';
+import { runRenderer, type RenderExit, type RenderRun } from './renderProcess.js';
 
 /** What the user asked Helm to render: each flag keeps Helm's meaning and order within its kind. */
 export interface HelmTemplateRequest {
@@ -47,6 +46,41 @@ export function emptyHelmRequest(chart: string): HelmTemplateRequest {
   };
 }
 
+const VALUE_FLAGS: Record<string, keyof Pick<HelmTemplateRequest, 'values' | 'set' | 'setString' | 'setFile' | 'setJson' | 'setLiteral'>> = {
+  '-f': 'values',
+  '--values': 'values',
+  '--set': 'set',
+  '--set-string': 'setString',
+  '--set-file': 'setFile',
+  '--set-json': 'setJson',
+  '--set-literal': 'setLiteral',
+};
+
+/**
+ * Values flags given after `--` belong with the others: the values mapping and introducedBy must
+ * see them. Their order within each flag is kept, after the flags given before `--`.
+ */
+export function withValueFlagsFromExtraArgs(request: HelmTemplateRequest): HelmTemplateRequest {
+  const result: HelmTemplateRequest = { ...request, values: [...request.values], set: [...request.set], setString: [...request.setString], setFile: [...request.setFile], setJson: [...request.setJson], setLiteral: [...request.setLiteral], extraArgs: [] };
+  const args = request.extraArgs;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const equals = arg.indexOf('=');
+    const name = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
+    const field = VALUE_FLAGS[name];
+    if (field && name !== arg) {
+      result[field].push(arg.slice(equals + 1));
+    } else if (field && i + 1 < args.length) {
+      result[field].push(args[++i]);
+    } else if (/^-f./.test(arg)) {
+      result.values.push(arg.slice(2));
+    } else {
+      result.extraArgs.push(arg);
+    }
+  }
+  return result;
+}
+
 /** The argument array for `helm template`; pure, so every flag's path to Helm is testable. */
 export function helmTemplateArgs(request: HelmTemplateRequest): string[] {
   const args = ['template', request.releaseName, request.chart];
@@ -71,23 +105,9 @@ export function helmTemplateArgs(request: HelmTemplateRequest): string[] {
   return args;
 }
 
-export interface HelmRun {
-  /** Helm's standard output, as it arrives. */
-  stdout: AsyncIterable<Uint8Array>;
-  /** Settles when Helm has exited (never rejects). */
-  done: Promise<HelmExit>;
-  /** Ends Helm (Ctrl-C, or an error elsewhere). */
-  kill(): void;
-}
-
-export interface HelmExit {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  stderr: string;
-  /** Set when Helm could not be started at all. */
-  spawnError: string | null;
-}
+/** A Helm run: its output as a stream, its exit, a way to stop it (see renderProcess.ts). */
+export type HelmRun = RenderRun;
+export type HelmExit = RenderExit;
 
 export interface HelmRunOptions {
   helm: string;
@@ -97,28 +117,5 @@ export interface HelmRunOptions {
 }
 
 export function runHelmTemplate(request: HelmTemplateRequest, options: HelmRunOptions): HelmRun {
-  const child = execa(options.helm, helmTemplateArgs(request), {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    stdin: 'ignore',
-    buffer: { stdout: false, stderr: true },
-    reject: false,
-    timeout: options.timeoutSeconds * 1000,
-    forceKillAfterDelay: 2000,
-    stripFinalNewline: false,
-  });
-  // Helm is stopped with the tool: a SIGINT or SIGTERM to hostns-check ends it too.
-  const untrack = trackChild(() => child.kill('SIGKILL'));
-  const done = child.finally(untrack).then(
-    (result) => ({
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      timedOut: result.timedOut,
-      stderr: String(result.stderr ?? ''),
-      spawnError: result.failed && result.exitCode === undefined && !result.timedOut && !result.isTerminated ? String(result.shortMessage) : null,
-    }),
-    (error: Error) => ({ exitCode: null, signal: null, timedOut: false, stderr: '', spawnError: error.message }),
-  );
-  return { stdout: child.stdout as AsyncIterable<Uint8Array>, done, kill: () => child.kill() };
+  return runRenderer(options.helm, helmTemplateArgs(request), options);
 }

@@ -3,12 +3,12 @@
 // annotations), and Kustomize's output is handed over as a stream, as for `helm template`.
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import type { KustomizeStyle, LocatedKustomize } from './helmBinary.js';
 import type { HelmExit, HelmRun } from './helmTemplate.js';
 import { writeHelmRelay } from './kustomizeHelm.js';
-import { makeScratchDir, trackChild } from './scratch.js';
+import { makeScratchDir } from './scratch.js';
+import { runRenderer } from './renderProcess.js';
 
 /** What the user asked Kustomize to build; each flag keeps Kustomize's meaning. */
 export interface KustomizeRequest {
@@ -129,52 +129,8 @@ export interface KustomizeRunOptions {
   tmpDir: string;
 }
 
-/**
- * Starts the build. The child leads its own process group so that stopping it (timeout, Ctrl-C)
- * also stops the Helm it started; it is registered with the scratch module for signals.
- */
+/** Starts the build, with Kustomize's own temporary folders inside the scratch folder. */
 export function runKustomize(kustomize: LocatedKustomize, args: string[], options: KustomizeRunOptions): KustomizeRun {
-  const grouped = process.platform !== 'win32';
-  const child = execa(kustomize.path, args, {
-    cwd: options.cwd,
-    env: { ...options.env, TMPDIR: options.tmpDir, TMP: options.tmpDir, TEMP: options.tmpDir },
-    extendEnv: false,
-    stdin: 'ignore',
-    buffer: { stdout: false, stderr: true },
-    reject: false,
-    detached: grouped,
-    stripFinalNewline: false,
-  });
-  const stop = () => {
-    if (grouped && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-        return;
-      } catch {
-        // the group is gone already
-      }
-    }
-    child.kill('SIGKILL');
-  };
-  const untrack = trackChild(stop);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, options.timeoutSeconds * 1000);
-  const done: Promise<KustomizeExit> = child.then(
-    (result) => ({
-      exitCode: result.exitCode ?? null,
-      signal: timedOut ? null : (result.signal ?? null),
-      timedOut,
-      stderr: String(result.stderr ?? ''),
-      spawnError: result.failed && result.exitCode === undefined && !result.signal && !timedOut ? String(result.shortMessage) : null,
-    }),
-    (error: Error) => ({ exitCode: null, signal: null, timedOut: false, stderr: '', spawnError: error.message }),
-  );
-  const settled = done.finally(() => {
-    clearTimeout(timer);
-    untrack();
-  });
-  return { stdout: child.stdout as AsyncIterable<Uint8Array>, done: settled, kill: stop };
+  const env = { ...options.env, TMPDIR: options.tmpDir, TMP: options.tmpDir, TEMP: options.tmpDir };
+  return runRenderer(kustomize.path, args, { cwd: options.cwd, env, timeoutSeconds: options.timeoutSeconds });
 }

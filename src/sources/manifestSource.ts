@@ -38,13 +38,14 @@ export function manifestFileSource(file: string): SourceMapper {
 }
 
 /**
- * For standard input: with a `# Source:` header the template file is known but not its line, so
- * the line is the offset from the header (right for templates without directives) and never exact.
+ * For standard input: with a `# Source:` header the template file is known but not its line (nor
+ * where the chart is), so the finding points at the file as a whole, never exactly.
  */
-export const streamSource: SourceMapper = ({ document, rendered }) => {
+export const streamSource: SourceMapper = ({ document }) => {
   if (!document.sourceHeader) return { source: null };
-  const line = rendered ? rendered.line - (document.sourceHeaderLine ?? document.startLine - 1) : 1;
-  return { source: { file: document.sourceHeader, line: Math.max(1, line), exact: false } };
+  // Line 1 says "this file": a guessed line would send a reviewer (or an annotation) to the wrong one.
+  const reason = 'only the template file is known (from its # Source: comment), not the line; hostns-check helm maps findings to template lines';
+  return { source: { file: document.sourceHeader, line: 1, exact: false, reason } };
 };
 
 /** The n-th (0-based) line of a text, without splitting all of it. */
