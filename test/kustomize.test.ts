@@ -21,7 +21,7 @@ import {
   parseYamlFile,
   resolveKustomizeSource,
 } from '../src/sources/kustomizeOrigins.js';
-import { BIN, PROJECT_ROOT, assertNoStackTrace, type CliResult } from './support/runCli.js';
+import { BIN, PROJECT_ROOT, assertNoStackTrace, runCli, type CliResult } from './support/runCli.js';
 import { HELM3, HELM_VERSIONS, type HelmToolset } from './support/tools.js';
 
 interface Location {
@@ -470,3 +470,18 @@ describe('the fixture overlays', () => {
 function treeDigestWithTimes(root: string): string {
   return treeDigest(root, { mtimes: true });
 }
+
+test('krm: input that is not a ResourceList is answered with an empty one carrying the error, exit 2', () => {
+  for (const [input, message] of [
+    ['garbage: [\n', /not valid YAML \(line \d+\)/],
+    ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', /not a KRM ResourceList/],
+  ] as const) {
+    const result = runCli(['krm'], { input });
+    assert.equal(result.status, 2);
+    const list = parse(result.stdout) as { kind: string; items: unknown[]; results: { message: string }[] };
+    assert.equal(list.kind, 'ResourceList');
+    assert.deepEqual(list.items, []);
+    assert.match(list.results[0].message, message);
+    assert.doesNotMatch(result.stderr, /cannot be stringified|\n\s+at /);
+  }
+});

@@ -99,11 +99,20 @@ export async function runKrmFunction(input: string, options: KrmOptions): Promis
     target.ok = false;
     target.error = message;
     outcome.errors.push({ target: KRM_TARGET, file: STDIN_FILE, line: null, message });
-    return { run: { target, outcome }, output: withResults(input, [errorResult(outcome.errors[0])]) };
+    // The input is no ResourceList to add results to: answer with an empty one that carries the error.
+    const output = stringify(
+      { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results: [errorResult(outcome.errors[0])] },
+      { lineWidth: 0 },
+    );
+    return { run: { target, outcome }, output };
   };
 
   const parsed = parseDocument(input, { version: '1.1' });
-  const list = parsed.errors.length === 0 ? (parsed.toJS({ maxAliasCount: 1000 }) as unknown) : null;
+  if (parsed.errors.length > 0) {
+    const [first] = parsed.errors;
+    return fail(`standard input is not valid YAML (line ${first.linePos?.[0].line ?? '?'}): ${first.message.split('\n')[0]}`);
+  }
+  const list = parsed.toJS({ maxAliasCount: 1000 }) as unknown;
   if (!list || typeof list !== 'object' || (list as { kind?: unknown }).kind !== 'ResourceList') {
     return fail('standard input is not a KRM ResourceList (kind: ResourceList with items)');
   }
