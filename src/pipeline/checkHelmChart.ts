@@ -71,6 +71,8 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
     const effective = copy ? { ...request, chart: copy.chart } : request;
     const sourceOf = helmSourceMapper({ chart: request.chart, cwd: options.cwd, user: userValues(request) });
     const main = renderAndCheck(effective, options, sourceOf, { chart: request.chart });
+    // Without overrides this render is the chart's defaults: other targets of the chart reuse it.
+    if (!hasOverrides(request) && !copy) options.defaultsRenders?.set(JSON.stringify([withoutOverrides(effective), options.helm]), main);
     // introducedBy needs the chart's defaults rendered too: in parallel, unless the first run
     // must fetch dependencies into the copy first.
     let defaults: Promise<Rendered> | null = null;

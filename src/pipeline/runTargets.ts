@@ -73,7 +73,9 @@ export async function expandGlob(glob: string, cwd: string): Promise<string[]> {
 }
 
 async function runOne(spec: TargetSpec, options: RunOptions, defaultsRenders: Map<string, Promise<Rendered>>): Promise<TargetRun> {
-  const common = { cwd: options.cwd, env: options.env, timeoutSeconds: options.timeoutSeconds, config: options.config, warn: options.warn };
+  // A renderer's warnings say which target they came from.
+  const warn = (text: string) => options.warn(text.replace(/^(?=.)/gm, `[${spec.name}] `));
+  const common = { cwd: options.cwd, env: options.env, timeoutSeconds: options.timeoutSeconds, config: options.config, warn };
   let run: TargetRun;
   switch (spec.type) {
     case 'helm':
