@@ -3,7 +3,8 @@
 // format, and clean and failing runs read back as their consumers would.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../src/cli/main.js';
@@ -12,7 +13,7 @@ import { formatReport, FORMATS } from '../src/report/formats.js';
 import { fingerprintOf } from '../src/report/sarif.js';
 import type { Finding, Report } from '../src/types.js';
 import { parseJunit, sarifSchemaErrors } from './support/formats.js';
-import { FIXTURES, PROJECT_ROOT, assertNoStackTrace, runCli } from './support/runCli.js';
+import { BIN, FIXTURES, PROJECT_ROOT, assertNoStackTrace, runCli } from './support/runCli.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-reports-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -68,6 +69,30 @@ describe('--output FILE', () => {
       assert.equal(readFileSync(file, 'utf8'), printed.stdout, format);
     }
     assert.deepEqual(readdirSync(folder).sort(), FORMATS.map((f) => `report.${f}`).sort(), 'no temporary files left');
+  });
+
+  test('a link is written through, a FIFO is written in place: neither is replaced by a file', { timeout: 30_000 }, async () => {
+    const folder = path.join(scratch, 'links');
+    mkdirSync(folder);
+    const real = path.join(folder, 'real.txt');
+    writeFileSync(real, 'old\n');
+    symlinkSync(real, path.join(folder, 'link.txt'));
+    assert.equal(runCli(['scan', INSECURE, '--format', 'json', '--output', path.join(folder, 'link.txt')]).status, 1);
+    assert.ok(lstatSync(path.join(folder, 'link.txt')).isSymbolicLink(), 'the link is still a link');
+    assert.equal(JSON.parse(readFileSync(real, 'utf8')).summary.findings, 5, 'the report went to the file it points at');
+    const fifo = path.join(folder, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = new Promise<string>((resolve) => {
+      let text = '';
+      createReadStream(fifo, 'utf8').on('data', (d) => (text += d)).on('end', () => resolve(text));
+    });
+    const result = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'scan', INSECURE, '--format', 'json', '--output', fifo]);
+      child.on('close', resolve);
+    });
+    assert.equal(result, 1);
+    assert.equal(JSON.parse(await reader).summary.findings, 5);
+    assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is still a FIFO');
   });
 
   test('a report that cannot be written is exit 2 with a clear message, and nothing is left half-written', () => {
