@@ -10,7 +10,7 @@ import type { KustomizeRequest } from '../render/kustomizeBuild.js';
 import { checkKustomize } from '../pipeline/checkKustomize.js';
 import type { TargetRun } from '../pipeline/checkStream.js';
 import { runKrmFunction } from '../pipeline/krmFunction.js';
-import type { CliIo, CommonOptions } from './main.js';
+import { helmDebug, warnTo, type CliIo, type CommonOptions } from './main.js';
 import { toolVersion } from './version.js';
 
 /** What main.ts shares with these commands. */
@@ -56,7 +56,7 @@ async function runKustomizeCommand(dir: string, options: KustomizeOptions, parts
   // Charts are inflated by the Helm Kustomize would run: --helm-command, else as `helm` finds it.
   const inflates = request.enableHelm || parts.extraArgs.includes('--enable-helm');
   const helm = inflates ? locateHelm({ flag: options.helmCommand, env: io.env, cwd: io.cwd }).path : null;
-  const debug = io.env.HELM_DEBUG === 'true' || io.env.HELM_DEBUG === '1';
+  const debug = helmDebug(io.env);
   const run = await checkKustomize(request, {
     kustomize,
     helm,
@@ -64,7 +64,7 @@ async function runKustomizeCommand(dir: string, options: KustomizeOptions, parts
     env: io.env,
     timeoutSeconds,
     config,
-    warn: (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    warn: warnTo(io),
     debug: debug ? (text) => io.stderr.write(`hostns-check: ${text}\n`) : undefined,
   });
   return parts.writeReport([run], options, io);

@@ -59,6 +59,16 @@ interface HelmOptions extends CommonOptions {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** A renderer's warnings, shown on standard error as whole lines (never a failure). */
+export function warnTo(io: CliIo): (text: string) => void {
+  return (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** `--debug` given to Helm reaches a plugin as HELM_DEBUG. */
+export function helmDebug(env: NodeJS.ProcessEnv): boolean {
+  return env.HELM_DEBUG === 'true' || env.HELM_DEBUG === '1';
+}
+
 /** Options every checking command shares. */
 function addCommonOptions(command: Command): Command {
   return command
@@ -176,7 +186,7 @@ async function runHelm(positionals: string[], options: HelmOptions, extraArgs: s
   const timeoutSeconds = parseTimeout(options.timeout);
   const config = loadConfig(options, io.cwd);
   const helm = locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path;
-  if (io.env.HELM_DEBUG === 'true' || io.env.HELM_DEBUG === '1') {
+  if (helmDebug(io.env)) {
     io.stderr.write(`hostns-check: running ${helm} ${helmTemplateArgs(request).map((a) => JSON.stringify(a)).join(' ')}\n`);
   }
   const run = await checkHelmChart(request, {
@@ -185,7 +195,7 @@ async function runHelm(positionals: string[], options: HelmOptions, extraArgs: s
     env: io.env,
     timeoutSeconds,
     config,
-    warn: (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    warn: warnTo(io),
   });
   return writeReport([run], options, io);
 }

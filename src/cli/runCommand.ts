@@ -6,7 +6,7 @@ import { readTargetsFile, type TargetSpec } from '../config/targets.js';
 import { locateHelm, locateKustomize } from '../render/helmBinary.js';
 import { runTargets } from '../pipeline/runTargets.js';
 import type { SharedCommandParts } from './kustomizeCommands.js';
-import type { CommonOptions } from './main.js';
+import { warnTo, type CommonOptions } from './main.js';
 
 interface RunOptions extends CommonOptions {
   concurrency?: string;
@@ -63,7 +63,10 @@ async function runAll(options: RunOptions, parts: SharedCommandParts): Promise<n
     config,
     helm: () => locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path,
     kustomize: () => locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd }),
-    warn: (text) => io.stderr.write(`${tty ? '\r\u001b[2K' : ''}${text.endsWith('\n') ? text : `${text}\n`}`),
+    warn: (text) => {
+      if (tty) io.stderr.write('\r\u001b[2K'); // clear the progress line first
+      warnTo(io)(text);
+    },
     onStart: (index) => {
       running.add(targets[index].name);
       progress();
