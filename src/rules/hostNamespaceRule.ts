@@ -46,12 +46,6 @@ export function defaultRuleConfig(): RuleConfig {
   };
 }
 
-export function checkById(id: CheckId): Check {
-  const check = hostNamespaceRule.checks.find((c) => c.id === id);
-  if (!check) throw new Error(`unknown check ${id}`);
-  return check;
-}
-
 export interface ResourceViolation extends Violation {
   resource: ResourceRef;
   /** Path of the resource from the document root ([] unless it is a List item). */
