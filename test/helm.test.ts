@@ -3,10 +3,11 @@
 import { treeDigest } from './support/treeDigest.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HELM_VERSIONS, sharedDir } from './support/tools.js';
+import { processesWith } from './support/processes.js';
 import { PROJECT_ROOT, assertNoStackTrace, runCli, runJson } from './support/runCli.js';
 
 interface Finding {
@@ -179,15 +180,7 @@ for (const tools of HELM_VERSIONS) {
       assert.equal(status, 2);
       assert.match(report.errors[0].message, /did not finish within 1 seconds/);
       assert.ok(Date.now() - started < 20_000, 'stopped long before the render would end');
-      const stillRunning = readdirSync('/proc')
-        .filter((pid) => /^\d+$/.test(pid))
-        .filter((pid) => {
-          try {
-            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(slow);
-          } catch {
-            return false;
-          }
-        });
+      const stillRunning = processesWith(slow);
       assert.deepEqual(stillRunning, []);
     });
 

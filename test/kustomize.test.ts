@@ -23,6 +23,7 @@ import {
 } from '../src/sources/kustomizeOrigins.js';
 import { BIN, PROJECT_ROOT, assertNoStackTrace, runCli, type CliResult } from './support/runCli.js';
 import { HELM3, HELM_VERSIONS, type HelmToolset } from './support/tools.js';
+import { processesWith } from './support/processes.js';
 
 interface Location {
   file: string;
@@ -386,20 +387,6 @@ describe('stopping a run', () => {
     writeFileSync(path.join(chart, 'values.yaml'), '{}\n');
     writeFileSync(path.join(chart, 'templates', 'slow.yaml'), '{{- range until 100000 }}{{- range until 3000 }}{{- end }}{{- end }}\n');
     return overlay;
-  }
-
-  /** Processes whose command line holds every marker. */
-  function processesWith(...markers: string[]): string[] {
-    return readdirSync('/proc')
-      .filter((pid) => /^\d+$/.test(pid) && Number(pid) !== process.pid)
-      .filter((pid) => {
-        try {
-          const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-          return markers.every((marker) => command.includes(marker));
-        } catch {
-          return false;
-        }
-      });
   }
 
   /** kubectl (its wrapper is under the child's $TMPDIR), the relay and Helm (they name the chart). */

@@ -2,14 +2,11 @@
 // function). main.ts hands over the pieces every checking command shares.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, type ConfigFlags } from '../config/loadConfig.js';
+import type { ConfigFlags } from '../config/loadConfig.js';
 import { buildReport, exitCodeOf } from '../report/buildReport.js';
-import { formatReport } from '../report/formats.js';
 import { locateHelm, locateKustomize } from '../render/helmBinary.js';
 import type { KustomizeRequest } from '../render/kustomizeBuild.js';
-import { checkKustomize } from '../pipeline/checkKustomize.js';
 import type { TargetRun } from '../pipeline/checkStream.js';
-import { runKrmFunction } from '../pipeline/krmFunction.js';
 import { helmDebug, warnTo, type CliIo, type CommonOptions } from './main.js';
 import { toolVersion } from './version.js';
 
@@ -20,7 +17,7 @@ export interface SharedCommandParts {
   extraArgs: string[];
   setExit(code: number): void;
   addCommonOptions(command: Command): Command;
-  writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): number;
+  writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): Promise<number>;
   /** Seconds from `--timeout`; throws a usage error for anything else. */
   parseTimeout(text: string): number;
 }
@@ -43,6 +40,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 async function runKustomizeCommand(dir: string, options: KustomizeOptions, parts: SharedCommandParts): Promise<number> {
   const { io } = parts;
   const timeoutSeconds = parts.parseTimeout(options.timeout);
+  const [{ loadConfig }, { checkKustomize }] = await Promise.all([import('../config/loadConfig.js'), import('../pipeline/checkKustomize.js')]);
   const config = loadConfig(options, io.cwd);
   const kustomize = locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd });
   const request: KustomizeRequest = {
@@ -79,6 +77,11 @@ async function readAll(stream: AsyncIterable<string | Uint8Array>): Promise<stri
 /** The ResourceList goes to standard output; the people-readable report to standard error. */
 async function runKrm(options: KrmFlags, parts: SharedCommandParts): Promise<number> {
   const { io } = parts;
+  const [{ loadConfig }, { runKrmFunction }, { formatReport }] = await Promise.all([
+    import('../config/loadConfig.js'),
+    import('../pipeline/krmFunction.js'),
+    import('../report/formats.js'),
+  ]);
   const config = loadConfig(options, io.cwd);
   const input = await readAll(io.stdin);
   const { run, output } = await runKrmFunction(input, {

@@ -1,13 +1,14 @@
 // Commander wiring and exit codes. Every path out of here is 0, 1 or 2, never a stack trace.
+// Start-up reads only this wiring and the renderers: each command loads the later stages with
+// import() when it needs them, and `helm` starts Helm first so they load while it renders.
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config/loadConfig.js';
+import { ConfigError } from '../config/configError.js';
 import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';
-import { FORMATS, formatReport, isFormatName } from '../report/formats.js';
+import { FORMATS, isFormatName } from '../report/formatNames.js';
 import { ToolNotFoundError, locateHelm } from '../render/helmBinary.js';
 import { emptyHelmRequest, helmTemplateArgs, withValueFlagsFromExtraArgs, type HelmTemplateRequest } from '../render/helmTemplate.js';
 import { checkHelmChart } from '../pipeline/checkHelmChart.js';
 import type { TargetRun } from '../pipeline/checkStream.js';
-import { scanTarget } from '../pipeline/scanManifests.js';
 import { EXIT_ERROR } from '../types.js';
 import { toolVersion } from './version.js';
 import { writeReportFile } from './writeOutput.js';
@@ -120,7 +121,8 @@ function addHelmOptions(command: Command): Command {
     .option('--timeout <seconds>', 'stop Helm after this many seconds', '300');
 }
 
-function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): number {
+async function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): Promise<number> {
+  const { formatReport } = await import('../report/formats.js');
   const report = buildReport({
     version: toolVersion(),
     targets: runs.map((r) => r.target),
@@ -141,6 +143,7 @@ function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): numb
 
 async function runScan(paths: string[], options: CommonOptions & { kustomizeRoot?: string }, io: CliIo): Promise<number> {
   if (paths.length === 0) throw new UsageError('scan: give one or more files or folders, or - to read standard input');
+  const [{ loadConfig }, { scanTarget }] = await Promise.all([import('../config/loadConfig.js'), import('../pipeline/scanManifests.js')]);
   const config = loadConfig(options, io.cwd);
   const runs: TargetRun[] = [];
   for (const argument of paths) runs.push(await scanTarget(argument, config, io.cwd, io.stdin, options.kustomizeRoot));
@@ -184,11 +187,15 @@ function parseTimeout(text: string): number {
 async function runHelm(positionals: string[], options: HelmOptions, extraArgs: string[], io: CliIo): Promise<number> {
   const request = helmRequest(positionals, options, extraArgs);
   const timeoutSeconds = parseTimeout(options.timeout);
-  const config = loadConfig(options, io.cwd);
   const helm = locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path;
   if (helmDebug(io.env)) {
     io.stderr.write(`hostns-check: running ${helm} ${helmTemplateArgs(request).map((a) => JSON.stringify(a)).join(' ')}\n`);
   }
+  // Read while Helm renders (checkHelmChart starts it before waiting for anything); a mistake in
+  // the configuration still ends the run with exit 2, and Helm is stopped.
+  const config = import('../config/loadConfig.js').then(({ loadConfig }) => loadConfig(options, io.cwd));
+  config.catch(() => undefined); // awaited by the render; this only keeps an early exit from an unhandled rejection
+  void import('../report/formats.js');
   const run = await checkHelmChart(request, {
     helm,
     cwd: io.cwd,

@@ -1,10 +1,9 @@
 // Commander wiring for `run`: every target of the configuration file, N at a time, one report.
 import os from 'node:os';
 import type { Command } from 'commander';
-import { ConfigError, findConfigFile, loadConfig } from '../config/loadConfig.js';
-import { readTargetsFile, type TargetSpec } from '../config/targets.js';
+import { ConfigError } from '../config/configError.js';
+import type { TargetSpec } from '../config/targets.js';
 import { locateHelm, locateKustomize } from '../render/helmBinary.js';
-import { runTargets } from '../pipeline/runTargets.js';
 import type { SharedCommandParts } from './kustomizeCommands.js';
 import { warnTo, type CommonOptions } from './main.js';
 
@@ -39,6 +38,11 @@ function selectTargets(targets: TargetSpec[], only: string[] | undefined): Targe
 
 async function runAll(options: RunOptions, parts: SharedCommandParts): Promise<number> {
   const { io } = parts;
+  const [{ findConfigFile, loadConfig }, { readTargetsFile }, { runTargets }] = await Promise.all([
+    import('../config/loadConfig.js'),
+    import('../config/targets.js'),
+    import('../pipeline/runTargets.js'),
+  ]);
   const file = options.config ?? findConfigFile(io.cwd);
   if (!file) throw new ConfigError(null, null, 'run needs targets: give --config FILE or put a .hostns-check.yaml with a targets: list in this folder or above');
   const config = loadConfig({ ...options, config: file }, io.cwd);

@@ -6,24 +6,11 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'y
 import { CHECK_IDS, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
 import { yamlErrorText } from '../manifests/parseManifest.js';
+import { ConfigError } from './configError.js';
+
+export { ConfigError };
 
 export const CONFIG_FILE_NAME = '.hostns-check.yaml';
-
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string | null,
-    readonly line: number | null,
-    message: string,
-  ) {
-    super(message);
-  }
-
-  /** `file:line: message`, the form every error of ours takes. */
-  describe(): string {
-    if (!this.file) return this.message;
-    return `${this.file}${this.line ? `:${this.line}` : ''}: ${this.message}`;
-  }
-}
 
 /** `80`, `8000-8100`, or several separated by commas. */
 export function parseHostPortRanges(text: string, where: { file: string | null; line: number | null } = { file: null, line: null }): HostPortRange[] {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { emptyHelmRequest, type HelmTemplateRequest } from '../render/helmTemplate.js';
-import { ConfigError } from './loadConfig.js';
+import { ConfigError } from './configError.js';
 
 export interface HelmTargetSpec {
   type: 'helm';

@@ -1,20 +1,21 @@
 // One Helm target: render with the user's values and check each document as it arrives.
+// Helm is started before anything else is awaited: the later stages (read with import()) and the
+// configuration load while it renders, so they add nothing to the wall time of a small chart.
 import { copyChartForWriting } from '../render/chartCopy.js';
 import { describeHelmFailure } from '../render/helmFailure.js';
 import { runHelmTemplate, type HelmExit, type HelmTemplateRequest } from '../render/helmTemplate.js';
-import { helmSourceMapper } from '../sources/helmSource.js';
-import { loadChartTree, resolveSourceHeader } from '../sources/chartTree.js';
 import type { SourceMapper } from '../sources/manifestSource.js';
 import type { UserValues } from '../sources/valuesOrigins.js';
 import type { Finding, RuleConfig, TargetResult } from '../types.js';
-import { checkStream, type StreamOutcome, type TargetRun } from './checkStream.js';
+import type { StreamOutcome, TargetRun } from './checkStream.js';
 
 export interface HelmTargetOptions {
   helm: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
   timeoutSeconds: number;
-  config: RuleConfig;
+  /** May still be loading: the render starts without waiting for it. */
+  config: RuleConfig | Promise<RuleConfig>;
   /** Where Helm's own warnings go (shown to the user, never a failure). */
   warn: (text: string) => void;
   /**
@@ -29,11 +30,19 @@ export interface Rendered {
   exit: HelmExit;
 }
 
+/** Which lines a render's findings are mapped to: the chart as the user named it, and their values. */
+interface SourceMapping {
+  chart: string;
+  user: UserValues;
+}
+
 /** One `helm template` run, each document checked as it arrives. */
-async function renderAndCheck(request: HelmTemplateRequest, options: HelmTargetOptions, sourceOf: SourceMapper, suppress: { chart: string } | null): Promise<Rendered> {
+async function renderAndCheck(request: HelmTemplateRequest, options: HelmTargetOptions, mapping: SourceMapping | null, suppress: { chart: string } | null): Promise<Rendered> {
   const run = runHelmTemplate(request, options);
   try {
-    const context = { target: request.chart, file: request.chart, config: options.config, sourceOf };
+    const [{ checkStream }, { helmSourceMapper }, config] = await Promise.all([import('./checkStream.js'), import('../sources/helmSource.js'), options.config]);
+    const sourceOf: SourceMapper = mapping ? helmSourceMapper({ ...mapping, cwd: options.cwd }) : () => ({ source: null });
+    const context = { target: request.chart, file: request.chart, config, sourceOf };
     // Exemptions may name the chart as the user gave it; a render only compared needs no suppressions.
     const outcome = await checkStream(run.stdout, { ...context, chart: suppress?.chart, suppressions: suppress !== null });
     return { outcome, exit: await run.done };
@@ -69,8 +78,7 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
   const copy = request.dependencyUpdate ? copyChartForWriting(request.chart, options.cwd) : null;
   try {
     const effective = copy ? { ...request, chart: copy.chart } : request;
-    const sourceOf = helmSourceMapper({ chart: request.chart, cwd: options.cwd, user: userValues(request) });
-    const main = renderAndCheck(effective, options, sourceOf, { chart: request.chart });
+    const main = renderAndCheck(effective, options, { chart: request.chart, user: userValues(request) }, { chart: request.chart });
     // Without overrides this render is the chart's defaults: other targets of the chart reuse it.
     if (!hasOverrides(request) && !copy) options.defaultsRenders?.set(JSON.stringify([withoutOverrides(effective), options.helm]), main);
     // introducedBy needs the chart's defaults rendered too: in parallel, unless the first run
@@ -81,7 +89,7 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
       const key = JSON.stringify([defaultsRequest, options.helm]);
       const shared = copy ? undefined : options.defaultsRenders?.get(key);
       if (shared) return shared;
-      const rendered = renderAndCheck(defaultsRequest, options, () => ({ source: null }), null);
+      const rendered = renderAndCheck(defaultsRequest, options, null, null);
       if (!copy) options.defaultsRenders?.set(key, rendered);
       return rendered;
     };
@@ -93,7 +101,7 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
     } else {
       const failure = describeHelmFailure(exit, request.chart, options.timeoutSeconds);
       // Helm names the template as `chart/templates/x.yaml`; the report names files from here.
-      if (failure.file) failure.file = chartFileShown(request.chart, options.cwd, failure.file);
+      if (failure.file) failure.file = await chartFileShown(request.chart, options.cwd, failure.file);
       target.ok = false;
       target.error = failure.message;
       outcome.errors.push({ target: name, file: failure.file, line: failure.line, message: failure.message });
@@ -135,7 +143,8 @@ export function userValues(request: HelmTemplateRequest): UserValues {
 }
 
 /** A `chart/templates/x.yaml` path as Helm writes it, relative to the working directory when the chart is local. */
-function chartFileShown(chart: string, cwd: string, file: string): string {
+async function chartFileShown(chart: string, cwd: string, file: string): Promise<string> {
+  const { loadChartTree, resolveSourceHeader } = await import('../sources/chartTree.js');
   const tree = loadChartTree(chart, cwd);
   const found = tree ? resolveSourceHeader(tree, file) : null;
   return found ? found.chart.display(found.file) : file;

@@ -2,7 +2,8 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { checkStream, emptyOutcome, type StreamOutcome, type TargetRun } from './checkStream.js';
+import { checkStream, emptyOutcome, type TargetRun } from './checkStream.js';
+import { mergeOutcome } from './checkDocument.js';
 import { kustomizeSource } from '../sources/kustomizeSource.js';
 import { manifestFileSource, streamSource, type SourceMapper } from '../sources/manifestSource.js';
 import type { RuleConfig, TargetResult } from '../types.js';
@@ -24,15 +25,6 @@ export async function listManifestFiles(dir: string): Promise<string[]> {
     }
   }
   return found;
-}
-
-function merge(into: StreamOutcome, from: StreamOutcome): void {
-  into.findings.push(...from.findings);
-  into.errors.push(...from.errors);
-  into.warnings.push(...from.warnings);
-  into.resources += from.resources;
-  into.podSpecs += from.podSpecs;
-  into.checked.push(...from.checked);
 }
 
 function describeFsError(error: unknown): string {
@@ -63,7 +55,7 @@ export async function scanTarget(
   };
   let files: string[] = [];
   if (argument === '-') {
-    merge(outcome, await checkStream(stdin, { target: argument, file: STDIN_NAME, config, sourceOf: withOrigins(streamSource) }));
+    mergeOutcome(outcome, await checkStream(stdin, { target: argument, file: STDIN_NAME, config, sourceOf: withOrigins(streamSource) }));
   } else {
     try {
       const absolute = path.resolve(cwd, argument);
@@ -77,7 +69,7 @@ export async function scanTarget(
     const shown = path.relative(cwd, file) || file;
     try {
       const stream = createReadStream(file);
-      merge(outcome, await checkStream(stream, { target: argument, file: shown, config, sourceOf: withOrigins(manifestFileSource(shown)) }));
+      mergeOutcome(outcome, await checkStream(stream, { target: argument, file: shown, config, sourceOf: withOrigins(manifestFileSource(shown)) }));
     } catch (error) {
       outcome.errors.push({ target: argument, file: shown, line: null, message: `cannot read ${shown}: ${describeFsError(error)}` });
     }

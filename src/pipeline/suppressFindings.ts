@@ -140,7 +140,7 @@ export function applySuppressions(scope: SuppressionScope): void {
 
   // --- each finding: the closest suppression wins (comment, annotation, then exemption) ------
   const exemptions = scope.config.exemptions ?? [];
-  const headerCharts = raw.sourceHeader ? chartsOfSourceHeader(raw.sourceHeader) : [];
+  let headerCharts: string[] | null = null; // worked out only when an exemption is compared
   for (const { finding, resourcePath } of scope.findings) {
     let suppression: Suppression | null = null;
     const marker = finding.rendered ? markersFor(finding.rendered.line).find((m) => m.directive.checks.includes(finding.check)) : undefined;
@@ -155,6 +155,7 @@ export function applySuppressions(scope: SuppressionScope): void {
     }
     if (!suppression && exemptions.length > 0) {
       const label = valueAt(root, [...resourcePath, 'metadata', 'labels', 'helm.sh/chart']);
+      headerCharts ??= raw.sourceHeader ? chartsOfSourceHeader(raw.sourceHeader) : [];
       const charts = [...headerCharts, ...(typeof label === 'string' ? [chartOfLabel(label)] : []), ...(scope.chart ? [scope.chart] : [])];
       const { kind, namespace, name } = finding.resource;
       const match = matchExemption(exemptions, { check: finding.check, kind, namespace, name, charts }, scope.today);

@@ -1,6 +1,7 @@
 // Runs a renderer (helm, kustomize, kubectl) the way every one of them must run: an argument
 // array (never a shell), standard output handed over as a stream, and stopped together with
 // everything it started (its own process group) on --timeout, Ctrl-C or SIGTERM.
+import { PassThrough, pipeline } from 'node:stream';
 import { execa } from 'execa';
 import { trackChild } from './scratch.js';
 
@@ -73,5 +74,9 @@ export function runRenderer(command: string, args: string[], options: RenderProc
     clearTimeout(timer);
     untrack();
   });
-  return { stdout: child.stdout as AsyncIterable<Uint8Array>, done: settled, kill: stop };
+  // Read from the first byte into a small buffer that pushes back on the renderer: execa drops
+  // output nobody is reading when the process ends, and our reader may still be loading.
+  const stdout = new PassThrough();
+  pipeline(child.stdout!, stdout, () => undefined); // an error reaches the reader through `stdout`
+  return { stdout, done: settled, kill: stop };
 }

@@ -2,6 +2,7 @@
 // the rule's documentation as plain data). None of them knows about YAML.
 import { describeRule } from '../rules/hostNamespaceRule.js';
 import type { Report, RuleDescription } from '../types.js';
+import { FORMATS, isFormatName, type FormatName } from './formatNames.js';
 import { formatGithub } from './github.js';
 import { DEFAULT_HELP_BASE } from './helpLinks.js';
 import { formatJson } from './json.js';
@@ -9,8 +10,7 @@ import { formatJunit } from './junit.js';
 import { formatSarif } from './sarif.js';
 import { formatText } from './text.js';
 
-export const FORMATS = ['text', 'json', 'sarif', 'junit', 'github'] as const;
-export type FormatName = (typeof FORMATS)[number];
+export { FORMATS, isFormatName, type FormatName };
 
 export interface FormatOptions {
   color: boolean;
@@ -18,10 +18,6 @@ export interface FormatOptions {
   rule?: RuleDescription;
   /** Absolute base URI of the help links (SARIF's helpUri); the project README by default. */
   helpBase?: string;
-}
-
-export function isFormatName(name: string): name is FormatName {
-  return (FORMATS as readonly string[]).includes(name);
 }
 
 export function formatReport(report: Report, format: FormatName, options: FormatOptions): string {

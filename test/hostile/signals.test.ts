@@ -3,11 +3,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, PROJECT_ROOT } from '../support/runCli.js';
 import { HELM_VERSIONS } from '../support/tools.js';
+import { processesWith } from '../support/processes.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-signals-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -16,18 +17,6 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const chart = path.join(scratch, 'slow');
 cpSync(path.join(PROJECT_ROOT, 'charts-fixtures/library-user'), chart, { recursive: true });
 writeFileSync(path.join(chart, 'templates/slow.yaml'), '{{- range until 200000 }}{{- range until 3000 }}{{- end }}{{- end }}\n');
-
-function processesMentioning(text: string): string[] {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid) && Number(pid) !== process.pid)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    });
-}
 
 for (const tools of HELM_VERSIONS) {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
@@ -43,7 +32,7 @@ for (const tools of HELM_VERSIONS) {
       // Wait until the chart copy exists and Helm is rendering it.
       const started = Date.now();
       while (Date.now() - started < 20_000) {
-        if (readdirSync(tmpdir).length > 0 && processesMentioning(tmpdir).some((pid) => pid !== String(child.pid))) break;
+        if (readdirSync(tmpdir).length > 0 && processesWith(tmpdir).some((pid) => pid !== String(child.pid))) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       assert.ok(readdirSync(tmpdir).length > 0, 'the render started in a temporary copy');
@@ -54,7 +43,7 @@ for (const tools of HELM_VERSIONS) {
       assert.doesNotMatch(stderr, /\n\s+at /);
       assert.deepEqual(readdirSync(tmpdir), [], 'no temporary folder left');
       await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.deepEqual(processesMentioning(tmpdir), [], 'Helm was stopped too');
+      assert.deepEqual(processesWith(tmpdir), [], 'Helm was stopped too');
       assert.deepEqual(readdirSync(chart).sort(), ['Chart.yaml', 'charts', 'templates', 'values.yaml'], 'the chart is untouched');
     });
   }

@@ -1,0 +1,118 @@
+// One document through the stages: quick kind look, parse, rules, sources, suppressions. Pure
+// apart from the source mapper's file reads, so any thread can run it (documentLanes.ts).
+import { MAX_DOCUMENT_CHARS, type RawDocument } from '../manifests/splitDocuments.js';
+import { parseManifest } from '../manifests/parseManifest.js';
+import { formatJsonPath } from '../manifests/jsonPath.js';
+import { quickKind } from '../manifests/quickKind.js';
+import { evaluateManifest } from '../rules/hostNamespaceRule.js';
+import { FIELDS_NEVER_READ, kindNeverHoldsPods, valueAt } from '../rules/findPodSpecs.js';
+import { RULE_ID, type Finding } from '../types.js';
+import type { StreamContext, StreamOutcome } from './checkStream.js';
+import { applySuppressions, type DocumentFinding } from './suppressFindings.js';
+
+export function emptyOutcome(): StreamOutcome {
+  return { findings: [], errors: [], warnings: [], resources: 0, podSpecs: 0, checked: [] };
+}
+
+/** What checking one document needs besides the document itself. */
+export interface DocumentContext extends StreamContext {
+  /** The day exemptions are compared with (YYYY-MM-DD), fixed for the whole stream. */
+  today: string;
+}
+
+/** Checks one document and adds what it found to `outcome`. Synchronous, and the same on any thread. */
+export function checkDocument(raw: RawDocument, context: DocumentContext, outcome: StreamOutcome): void {
+  const problem = (line: number | null, message: string) => ({ target: context.target, file: context.file, line, message });
+  if (raw.tooLarge !== undefined) {
+    const mib = (raw.tooLarge / 1024 / 1024).toFixed(0);
+    outcome.errors.push(problem(raw.startLine, `document is larger than ${MAX_DOCUMENT_CHARS / 1024 / 1024} MiB (${mib} MiB), far beyond any Kubernetes object; not checked`));
+    return;
+  }
+  const kind = quickKind(raw.text);
+  if (kind !== null && kindNeverHoldsPods(kind)) {
+    outcome.resources++; // a ConfigMap, a CRD...: counted, not opened
+    return;
+  }
+  const parsed = parseManifest(raw, FIELDS_NEVER_READ);
+  for (const error of parsed.errors) outcome.errors.push(problem(error.line, error.message));
+  for (const warning of parsed.warnings) outcome.warnings.push(problem(warning.line, warning.message));
+  for (const manifest of parsed.manifests) {
+    const { value } = manifest;
+    if (value === null || value === undefined) continue; // empty or comment-only document
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      const shape = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+      outcome.errors.push(problem(raw.startLine, `document is ${shape}, not a Kubernetes object`));
+      continue;
+    }
+    if (!('kind' in value)) {
+      outcome.warnings.push(problem(raw.startLine, 'document has no kind: not a Kubernetes object, skipped'));
+      continue;
+    }
+    const evaluation = evaluateManifest(value, context.config);
+    outcome.resources += evaluation.resources;
+    outcome.podSpecs += evaluation.podSpecs;
+    for (const site of evaluation.checked) outcome.checked.push({ target: context.target, resource: site.resource, checks: site.checks });
+    const documentFindings: DocumentFinding[] = [];
+    for (const bad of evaluation.malformed) {
+      const at = manifest.locate(bad.path);
+      outcome.errors.push(problem(at?.line ?? raw.startLine, `${formatJsonPath(bad.path)}: ${bad.message}; the pod spec cannot be checked`));
+    }
+    for (const violation of evaluation.violations) {
+      const rendered = manifest.locate(violation.path) ?? (violation.anchorPath ? manifest.locate(violation.anchorPath) : null);
+      const mapping = context.sourceOf({
+        document: raw,
+        rendered,
+        resource: valueAt(value, violation.resourcePath) as Record<string, unknown>,
+        resourcePath: violation.resourcePath,
+        path: violation.path,
+        anchorPath: violation.anchorPath,
+        locate: manifest.locate,
+      });
+      const finding: Finding = {
+        rule: RULE_ID,
+        check: violation.check,
+        severity: 'error',
+        message: violation.message,
+        resource: violation.resource,
+        container: violation.container,
+        path: formatJsonPath(violation.path),
+        value: violation.value === undefined ? null : violation.value,
+        rendered,
+        source: mapping.source,
+        ...(mapping.origin !== undefined ? { origin: mapping.origin } : {}),
+        values: mapping.values ?? [],
+        suppressed: false,
+        suppression: null,
+        notes: violation.notes,
+        target: context.target,
+      };
+      outcome.findings.push(finding);
+      documentFindings.push({ finding, resourcePath: violation.resourcePath });
+    }
+    if (context.suppressions !== false) {
+      const at = (file: string | null, line: number | null, message: string) => ({ target: context.target, file, line, message });
+      applySuppressions({
+        manifest,
+        resources: evaluation.checked,
+        findings: documentFindings,
+        config: context.config,
+        sourceOf: context.sourceOf,
+        file: context.file,
+        chart: context.chart,
+        today: context.today,
+        error: (file, line, message) => outcome.errors.push(at(file, line, message)),
+        warn: (file, line, message) => outcome.warnings.push(at(file, line, message)),
+      });
+    }
+  }
+}
+
+/** Adds one outcome's results to another, keeping their order. */
+export function mergeOutcome(into: StreamOutcome, from: StreamOutcome): void {
+  for (const finding of from.findings) into.findings.push(finding);
+  for (const error of from.errors) into.errors.push(error);
+  for (const warning of from.warnings) into.warnings.push(warning);
+  for (const site of from.checked) into.checked.push(site);
+  into.resources += from.resources;
+  into.podSpecs += from.podSpecs;
+}
