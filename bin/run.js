@@ -1,9 +1,54 @@
 // Loads the built CLI; a missing build is a clear exit 2, never a stack trace.
+//
+// The CLI is one CommonJS file (dist/src/cli/bundle.cjs) compiled with V8's code cache
+// (bundle.cache, written by the build for this Node): compiling a megabyte of JavaScript is most
+// of what start-up costs, and Node 20 offers a code cache to vm.Script only, not to ES modules.
+// The cache is used only when it was made from this very bundle (the build id on both); anything
+// else, or a cache V8 rejects (another Node, other flags), means compiling from source as usual.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const BUNDLE = new URL('../dist/src/cli/bundle.cjs', import.meta.url);
+const CACHE = new URL('../dist/src/cli/bundle.cache', import.meta.url);
+/** The bundle's first line names its build; the cache starts with the same id and a newline. */
+const BUILD_LINE = /^\/\/ hostns-check build ([0-9a-f]+)\n/;
+
+/** The V8 data of a cache made from this build, or undefined. */
+function cacheFor(id) {
+  try {
+    const cache = readFileSync(CACHE);
+    const header = `${id}\n`;
+    return cache.subarray(0, header.length).toString('latin1') === header ? cache.subarray(header.length) : undefined;
+  } catch {
+    return undefined; // no cache: compile from source
+  }
+}
+
+/**
+ * Compiles and runs the bundle; returns its exports and the compiled script (the build asks it
+ * for cache data). Throws when there is no build.
+ */
+export function loadBundle() {
+  const file = fileURLToPath(BUNDLE);
+  const source = readFileSync(file, 'utf8');
+  const id = BUILD_LINE.exec(source)?.[1];
+  const cachedData = id ? cacheFor(id) : undefined;
+  // The module wrapper CommonJS would add, plus what the bundle uses for import.meta.url.
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __hostnsModuleUrl) {${source}\n})`;
+  const script = new vm.Script(wrapped, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file), BUNDLE.href);
+  return { exports: module.exports, script, id, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+}
+
 /** Runs the CLI with these arguments; `io` replaces parts of the process's own streams. */
 export async function run(args, io = {}) {
   let main;
   try {
-    ({ main } = await import('../dist/src/cli/bundle.mjs'));
+    ({ main } = loadBundle().exports);
   } catch (error) {
     const where = new URL('..', import.meta.url).pathname;
     process.stderr.write(

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const built = existsSync('dist/src/cli/bundle.mjs') && existsSync('node_modules/commander');
+const built = existsSync('dist/src/cli/bundle.cjs') && existsSync('node_modules/commander');
 const forced = process.env.HOSTNS_CHECK_REBUILD === '1';
 if (built && !forced) {
   console.log('hostns-check: already built');

@@ -1,57 +1,74 @@
-// Start-up: `hostns-check helm` starts Helm before it reads the later stages, so they load while
-// Helm renders. These tests pin the bundle's shape that makes this so, and what happens to a
+// Start-up: the CLI is one bundle compiled with V8's code cache (bin/run.js), and `hostns-check
+// helm` starts Helm before it evaluates the later stages and reads the configuration, so that work
+// overlaps Helm's render. These tests pin the cache's use and safety, and what happens to a
 // configuration mistake that is only found once Helm is already running.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, assertNoStackTrace, runCli } from './support/runCli.js';
 import { processesWith } from './support/processes.js';
 import { HELM_VERSIONS } from './support/tools.js';
 
-const CLI_DIR = path.join(PROJECT_ROOT, 'dist/src/cli');
-const read = (file: string) => readFileSync(path.join(CLI_DIR, file), 'utf8');
-
-/** The bundle and every chunk it imports statically: what Node reads before any command runs. */
-function startupFiles(entry: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    // Static imports only: `import ... from "./chunk-X.mjs"`, not `import("./chunk-X.mjs")`.
-    for (const match of read(file).matchAll(/^import\s[^;]*?from\s*"\.\/([\w-]+\.mjs)";/gm)) visit(match[1]);
-  };
-  visit(entry);
-  return [...seen];
+/** What bin/run.js's loader reports for the install at `root`, asked by a fresh Node. */
+function loaderReport(root: string): { cacheUsed: boolean; id: string | null; version: string } {
+  const probe = `import(${JSON.stringify(pathToFileURL(path.join(root, 'bin/run.js')).href)}).then(({ loadBundle }) => {
+    const { cacheUsed, id, exports } = loadBundle();
+    let version = '';
+    const out = { write: (text) => { version += text; } };
+    return exports.main(['--version'], { cwd: process.cwd(), env: {}, stdin: [], stdout: out, stderr: out })
+      .then(() => console.log(JSON.stringify({ cacheUsed, id: id ?? null, version: version.trim() })));
+  })`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout);
 }
-
-/** esbuild marks each module it bundles with a `// path` comment line. */
-const holds = (text: string, module: string) => text.includes(`\n// ${module}`);
-
-describe('the bundle', () => {
-  const startup = startupFiles('bundle.mjs').map(read).join('\n');
-  const everything = readdirSync(CLI_DIR)
-    .filter((name) => name.endsWith('.mjs'))
-    .map(read)
-    .join('\n');
-  const laterStages = ['node_modules/yaml/', 'dist/src/manifests/', 'dist/src/rules/', 'dist/src/sources/', 'dist/src/report/formats.js', 'dist/src/config/loadConfig.js'];
-
-  test('start-up reads the command wiring and the renderers, not the YAML parser or the checking stages', () => {
-    for (const module of ['node_modules/commander/', 'node_modules/execa/', 'dist/src/render/helmTemplate.js', 'dist/src/pipeline/checkHelmChart.js']) {
-      assert.ok(holds(startup, module), `${module} is read at start-up`);
-    }
-    for (const module of laterStages) assert.ok(!holds(startup, module), `${module} must not be read before Helm starts`);
-  });
-
-  test('the later stages are in the build, loaded with import() when a command needs them', () => {
-    for (const module of laterStages) assert.ok(holds(everything, module), `${module} is bundled`);
-    assert.match(read('bundle.mjs'), /import\("\.\/chunk-[\w-]+\.mjs"\)/);
-  });
-});
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-startup-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
+const version = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('the code cache', () => {
+  test('the build leaves a cache this Node accepts, made from this very bundle', () => {
+    const report = loaderReport(PROJECT_ROOT);
+    assert.match(report.id ?? '', /^[0-9a-f]{32}$/);
+    assert.equal(report.cacheUsed, true);
+    assert.equal(report.version, version);
+    const cache = readFileSync(path.join(PROJECT_ROOT, 'dist/src/cli/bundle.cache'));
+    assert.equal(cache.subarray(0, 33).toString('latin1'), `${report.id}\n`, 'the cache names the build it was made from');
+  });
+
+  /** A copy of the installed tool (bin/, package.json, the bundle), with `cache` as its code cache. */
+  function installWithCache(name: string, cache: Buffer | null): string {
+    const root = path.join(scratch, name);
+    mkdirSync(path.join(root, 'dist/src/cli'), { recursive: true });
+    cpSync(path.join(PROJECT_ROOT, 'bin'), path.join(root, 'bin'), { recursive: true });
+    copyFileSync(path.join(PROJECT_ROOT, 'package.json'), path.join(root, 'package.json'));
+    copyFileSync(path.join(PROJECT_ROOT, 'dist/src/cli/bundle.cjs'), path.join(root, 'dist/src/cli/bundle.cjs'));
+    if (cache) writeFileSync(path.join(root, 'dist/src/cli/bundle.cache'), cache);
+    return root;
+  }
+
+  test('a cache made for another build is never used: the bundle is compiled from source and runs', () => {
+    const real = readFileSync(path.join(PROJECT_ROOT, 'dist/src/cli/bundle.cache'));
+    // The same V8 data under another build's id: what a cache left from an earlier build looks like.
+    const stale = Buffer.concat([Buffer.from(`${'0'.repeat(32)}\n`, 'latin1'), real.subarray(33)]);
+    for (const [name, cache] of [['stale', stale], ['garbage', Buffer.from('not a cache at all')], ['none', null]] as const) {
+      const report = loaderReport(installWithCache(name, cache));
+      assert.equal(report.cacheUsed, false, name);
+      assert.equal(report.version, version, `${name}: the CLI still runs`);
+    }
+  });
+
+  test('with the cache in place, the copied install uses it too (the copy itself is sound)', () => {
+    const report = loaderReport(installWithCache('copied', readFileSync(path.join(PROJECT_ROOT, 'dist/src/cli/bundle.cache'))));
+    assert.equal(report.cacheUsed, true);
+  });
+});
+
 
 for (const tools of HELM_VERSIONS) {
   test(`${tools.label}: a configuration mistake found while Helm renders exits 2 with its line, and Helm is stopped`, () => {

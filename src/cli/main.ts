@@ -1,6 +1,6 @@
 // Commander wiring and exit codes. Every path out of here is 0, 1 or 2, never a stack trace.
-// Start-up reads only this wiring and the renderers: each command loads the later stages with
-// import() when it needs them, and `helm` starts Helm first so they load while it renders.
+// Start-up runs only this wiring and the renderers: each command brings in the later stages with
+// import() when it needs them, and `helm` starts Helm first so that work overlaps its render.
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/configError.js';
 import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';

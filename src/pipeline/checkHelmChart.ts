@@ -1,6 +1,6 @@
 // One Helm target: render with the user's values and check each document as it arrives.
-// Helm is started before anything else is awaited: the later stages (read with import()) and the
-// configuration load while it renders, so they add nothing to the wall time of a small chart.
+// Helm is started before anything else is awaited: the later stages (brought in with import())
+// and the configuration load while it renders instead of before.
 import { copyChartForWriting } from '../render/chartCopy.js';
 import { describeHelmFailure } from '../render/helmFailure.js';
 import { runHelmTemplate, type HelmExit, type HelmTemplateRequest } from '../render/helmTemplate.js';
