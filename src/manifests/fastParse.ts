@@ -24,9 +24,13 @@ export interface FastDocument {
   locate(path: JsonPath): Position | null;
 }
 
-const BOOL_TRUE = /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
-const BOOL_FALSE = /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
-const NULL_WORD = /^(?:~|[Nn]ull|NULL)$/;
+/** YAML 1.1's boolean and null words (none longer than five letters), and what each means. */
+const SPECIAL_WORDS = new Map<string, boolean | null>([
+  ...['Y', 'y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'].map((word) => [word, true] as const),
+  ...['N', 'n', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'].map((word) => [word, false] as const),
+  ...['null', 'Null', 'NULL'].map((word) => [word, null] as const),
+]);
+const EXPONENT_ONLY = /^[eE][-+]?[0-9]+$/;
 const DECIMAL = /^[-+]?(?:0|[1-9][0-9]*)$/;
 const QUOTED_KEY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*')[ \t]*:(?:[ \t]+|$)/;
 
@@ -48,22 +52,26 @@ function plainKeyEnd(content: string): number {
   return keyEnd === 0 ? -1 : i;
 }
 
+/** Only [A-Za-z0-9_.\/-]: no space, comment, quote or indicator anywhere. */
+function isWord(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isKeyChar(text.charCodeAt(i))) return false;
+  return text.length > 0;
+}
+
 /** [A-Za-z0-9_.\/-] */
 function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 47 || c === 45;
 }
 
 function resolvePlain(text: string): unknown {
-  // Most scalars are words longer than any boolean or null word: strings, at once.
+  // Most scalars (and nearly every key) are words: strings at once, unless a boolean or null word.
   const first = text.charCodeAt(0);
-  if (text.length > 5 && ((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 47) && !(text.length > 1 && (first === 101 || first === 69) && /^[eE][-+]?[0-9]+$/.test(text))) {
-    return text;
+  if ((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 47 /* / */) {
+    if (text.length <= 5 && SPECIAL_WORDS.has(text)) return SPECIAL_WORDS.get(text);
+    if (!((first === 101 || first === 69) && EXPONENT_ONLY.test(text))) return text;
   }
-  if (text === '' || NULL_WORD.test(text)) return null;
-  if (BOOL_TRUE.test(text)) return true;
-  if (BOOL_FALSE.test(text)) return false;
+  if (text === '' || text === '~') return null;
   if (DECIMAL.test(text)) return Number(text);
-  if (/^[A-Za-z\/]/.test(text) && !/^[eE][-+]?[0-9]+$/.test(text)) return text;
   if (scalarCache.has(text)) return scalarCache.get(text);
   let value: unknown;
   try {
@@ -109,6 +117,8 @@ function parseInlineScalar(text: string): unknown {
       return value;
     }
   }
+  // Most values are one word of name characters (`web`, `8080`, `apps/v1`): plain, nothing to strip.
+  if (text !== '-' && isWord(text)) return resolvePlain(text);
   // Indicators that start anything but a plain scalar give up (flow collections are the Parser's).
   if (/^[&*!|>%@`{\[?,#]/.test(text) || /^[-:][ \t]|^[-:]$/.test(text)) throw new NotSimple();
   const comment = text.search(/[ \t]#/);
@@ -165,7 +175,7 @@ class Parser {
 
   constructor(
     private readonly lines: Line[],
-    private readonly raw: string[],
+    private readonly raw: RawLines,
     private readonly startLine: number,
     /** Positions cost time and memory: they are recorded only when a finding needs them. */
     private readonly trackPositions: boolean,
@@ -367,8 +377,8 @@ class Parser {
     const contentLines: string[] = [];
     let blockIndent = -1;
     let rawIndex = keyLine.no + 1;
-    for (; rawIndex < this.raw.length; rawIndex++) {
-      const text = this.raw[rawIndex];
+    for (; rawIndex < this.raw.count; rawIndex++) {
+      const text = this.raw.line(rawIndex);
       if (text.trim() === '') {
         contentLines.push('');
         continue;
@@ -392,7 +402,7 @@ class Parser {
     if (blockIndent !== -1) {
       // Blank lines inside the block that carry more spaces than the indentation keep them.
       for (let i = 0, r = keyLine.no + 1; i < end; i++, r++) {
-        const text = this.raw[r];
+        const text = this.raw.line(r);
         if (text.trim() === '' && text.length > blockIndent) contentLines[i] = text.slice(blockIndent);
         else if (text.trim() === '' && text.length > 0) throw new NotSimple();
       }
@@ -405,29 +415,62 @@ class Parser {
   }
 }
 
-/** The lines a document's structure is read from: no blank or comment lines. */
-function structuralLines(raw: string[]): Line[] | null {
+/** A document's lines as `text.split('\n')` would give them, cut out only when asked for. */
+class RawLines {
+  /** Offset where each line starts. */
+  private readonly starts: number[] = [0];
+
+  constructor(readonly text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+
+  get count(): number {
+    return this.starts.length;
+  }
+
+  start(no: number): number {
+    return this.starts[no];
+  }
+
+  /** Where line `no` ends: its newline, or the end of the text. */
+  end(no: number): number {
+    return no + 1 < this.starts.length ? this.starts[no + 1] - 1 : this.text.length;
+  }
+
+  line(no: number): string {
+    return this.text.slice(this.starts[no], this.end(no));
+  }
+}
+
+/**
+ * The lines a document's structure is read from: no blank or comment lines. Works on offsets, so
+ * the lines it passes over (blank, comments) cost no string of their own: this is the hot path.
+ */
+function structuralLines(raw: RawLines): Line[] | null {
+  const { text } = raw;
   const lines: Line[] = [];
-  for (let no = 0; no < raw.length; no++) {
-    const lineText = raw[no];
+  for (let no = 0; no < raw.count; no++) {
+    const start = raw.start(no);
+    const lineEnd = raw.end(no);
     let indent = 0;
-    let c = lineText.charCodeAt(0);
-    while (c === 32) c = lineText.charCodeAt(++indent);
-    if (indent === lineText.length || c === 35 /* # */) continue;
+    let c = text.charCodeAt(start);
+    while (c === 32 && start + indent < lineEnd) c = text.charCodeAt(start + ++indent);
+    if (start + indent === lineEnd || c === 35 /* # */) continue;
     if (c === 9 /* tab in the indentation */) return null;
     if (indent === 0 && (c === 45 /* - */ || c === 46 /* . */ || c === 37 /* % */)) {
+      const lineText = raw.line(no);
       if (lines.length === 0 && (lineText === '---' || /^---[ \t]+#/.test(lineText))) continue;
       if (lineText.startsWith('---') || lineText.startsWith('...') || c === 37) return null;
     }
-    let end = lineText.length;
-    let last = lineText.charCodeAt(end - 1);
-    while (last === 32 || last === 9) last = lineText.charCodeAt(--end - 1);
-    lines.push({ no, indent, content: indent === 0 && end === lineText.length ? lineText : lineText.slice(indent, end) });
+    let end = lineEnd;
+    let last = text.charCodeAt(end - 1);
+    while (last === 32 || last === 9) last = text.charCodeAt(--end - 1);
+    lines.push({ no, indent, content: text.slice(start + indent, end) });
   }
   return lines;
 }
 
-function run(raw: string[], startLine: number, trackPositions: boolean, skipKeys: ReadonlySet<string> | null): Parser | null {
+function run(raw: RawLines, startLine: number, trackPositions: boolean, skipKeys: ReadonlySet<string> | null): Parser | null {
   const lines = structuralLines(raw);
   if (!lines || lines.length === 0) return null; // empty documents: the full parser's business
   const parser = new Parser(lines, raw, startLine, trackPositions, skipKeys);
@@ -445,7 +488,7 @@ function run(raw: string[], startLine: number, trackPositions: boolean, skipKeys
  * (at any depth) are left out of the value unread: only for keys no check ever looks at.
  */
 export function parseSimpleYaml(text: string, startLine: number, skipKeys: ReadonlySet<string> | null = null): FastDocument | null {
-  const raw = text.split('\n');
+  const raw = new RawLines(text);
   const parsed = run(raw, startLine, false, skipKeys);
   if (!parsed) return null;
   const value = parsed.value;

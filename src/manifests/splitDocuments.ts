@@ -44,12 +44,21 @@ function ownHeader(lines: readonly string[]): { path: string; offset: number } |
   return null;
 }
 
+type Chunks = AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
+
+/** Yields the documents of a stream of text or bytes, one at a time (see splitDocumentBatches). */
+export async function* splitDocuments(chunks: Chunks): AsyncGenerator<RawDocument> {
+  for await (const batch of splitDocumentBatches(chunks)) yield* batch;
+}
+
 /**
- * Yields the documents of a stream of text or bytes. Handles CRLF, a leading BOM, and a `---`
- * separator with content on the same line; a chunk may end anywhere, even inside a character.
- * Works on whole chunks (searching for "\n---"), not line by line: this is the hot path.
+ * Yields the documents of a stream of text or bytes, as the batch each chunk completes: one
+ * asynchronous step per chunk, not per document, which costs more than a small document's check.
+ * Handles CRLF, a leading BOM, and a `---` separator with content on the same line; a chunk may
+ * end anywhere, even inside a character. Works on whole chunks (searching for "\n---"), not line
+ * by line: this is the hot path.
  */
-export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): AsyncGenerator<RawDocument> {
+export async function* splitDocumentBatches(chunks: Chunks): AsyncGenerator<RawDocument[]> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let buffer = '';
   /** Where the next separator search starts, and where the current document starts. */
@@ -84,8 +93,8 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
     return doc;
   };
 
-  /** Yields every document that a separator in the buffer has closed. */
-  function* closed(final: boolean): Generator<RawDocument> {
+  /** Adds every document that a separator in the buffer has closed to `batch`. */
+  function closed(final: boolean, batch: RawDocument[]): RawDocument[] {
     for (;;) {
       const at = buffer.indexOf('\n---', searchFrom);
       // A separator right at the start of the stream.
@@ -105,12 +114,12 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
           docStart = 0;
         }
         searchFrom = Math.max(docStart, buffer.length - 4);
-        return;
+        return batch;
       }
       const after = at + 4;
       if (!final && after >= buffer.length) {
         searchFrom = at; // the character after `---` has not arrived yet
-        return;
+        return batch;
       }
       if (!isSeparatorEnd(buffer, after, final)) {
         searchFrom = at + 1;
@@ -120,8 +129,8 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
       if (oversized || text.length > MAX_DOCUMENT_CHARS) {
         oversized ??= { startLine: docLine, chars: 0 };
         passOver(text);
-        yield endOversized();
-      } else if (text.length > 0) yield emit(text);
+        batch.push(endOversized());
+      } else if (text.length > 0) batch.push(emit(text));
       docStart = at + 1;
       searchFrom = docStart + 1;
       // Drop what is done so the buffer holds one document at most.
@@ -154,7 +163,8 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
       throw new InvalidEncodingError(docLine + countNewlines(buffer.slice(docStart) + before));
     }
     take(text);
-    yield* closed(false);
+    const batch = closed(false, []);
+    if (batch.length > 0) yield batch;
   }
   try {
     take(decoder.decode());
@@ -162,16 +172,17 @@ export async function* splitDocuments(chunks: AsyncIterable<string | Uint8Array>
     throw new InvalidEncodingError(docLine + countNewlines(buffer.slice(docStart)));
   }
   if (heldCarriageReturn) buffer += '\r';
-  yield* closed(true);
+  const last = closed(true, []);
   let rest = buffer.slice(docStart);
   if (oversized || rest.length > MAX_DOCUMENT_CHARS) {
     oversized ??= { startLine: docLine, chars: 0 };
     passOver(rest);
-    yield endOversized();
+    last.push(endOversized());
   } else if (rest.length > 0) {
     if (!rest.endsWith('\n')) rest += '\n';
-    yield emit(rest);
+    last.push(emit(rest));
   }
+  if (last.length > 0) yield last;
 }
 
 /** `---` ends a separator line when followed by a space, a tab, a line end, or the stream's end. */

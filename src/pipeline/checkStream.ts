@@ -1,6 +1,6 @@
 // Glue between the stages for one target: text stream -> documents -> rules -> sources.
 // Each document is checked as soon as it is complete and then dropped.
-import { InvalidEncodingError, splitDocuments } from '../manifests/splitDocuments.js';
+import { InvalidEncodingError, splitDocumentBatches } from '../manifests/splitDocuments.js';
 import type { SourceMapper } from '../sources/manifestSource.js';
 import { todayIso } from '../suppressions/exemptions.js';
 import type { CheckedResource, Finding, ReportError, ReportWarning, RuleConfig, TargetResult } from '../types.js';
@@ -41,7 +41,7 @@ export async function checkStream(chunks: AsyncIterable<string | Uint8Array> | I
   const documentContext: DocumentContext = { ...context, today: todayIso() };
   const outcome = emptyOutcome();
   try {
-    for await (const raw of splitDocuments(chunks)) checkDocument(raw, documentContext, outcome);
+    for await (const batch of splitDocumentBatches(chunks)) for (const raw of batch) checkDocument(raw, documentContext, outcome);
   } catch (error) {
     if (!(error instanceof InvalidEncodingError)) throw error;
     // What came before the bad bytes is still checked and reported.
