@@ -20,7 +20,6 @@ export const hostPort: Check = {
     const violations: Violation[] = [];
     for (const site of pod.containers) {
       for (const { path: portPath, port } of site.ports) {
-        const path = [...portPath, 'hostPort'];
         const value = port.hostPort;
         if (value === undefined || value === null || value === 0) continue;
         const notes: string[] = [];
@@ -38,7 +37,7 @@ export const hostPort: Check = {
         violations.push({
           check: 'host-port',
           message: `hostPort ${shown} binds port ${shown} on the node and ties the pod to it (${describeRanges(config.hostPortRanges)}); expose it through a Service or allow the port`,
-          path,
+          path: [...portPath, 'hostPort'],
           container: site.name,
           value,
           notes,

@@ -35,8 +35,6 @@ export const runAsUser: Check = {
       const own = site.securityContext.runAsUser;
       const fromContainer = isSet(own);
       const value = fromContainer ? own : pod.securityContext.runAsUser;
-      const where = fromContainer ? site.path : pod.path;
-      const path = [...where, 'securityContext', 'runAsUser'];
       const label = site.name ? `container "${site.name}"` : 'the container';
       if (!isSet(value)) {
         violations.push({
@@ -63,7 +61,7 @@ export const runAsUser: Check = {
       violations.push({
         check: 'run-as-user',
         message: `${label} runs as UID ${uid ?? JSON.stringify(value)}${inherited}, below the minimum ${config.minUid}, so it can share a UID with a user on the node; set runAsUser >= ${config.minUid}`,
-        path,
+        path: [...(fromContainer ? site.path : pod.path), 'securityContext', 'runAsUser'],
         container: site.name,
         value,
         notes,
