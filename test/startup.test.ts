@@ -79,13 +79,16 @@ for (const tools of HELM_VERSIONS) {
     writeFileSync(path.join(slow, 'templates/slow.yaml'), '{{- range until 100000 }}{{- range until 3000 }}{{- end }}{{- end }}\n');
     const config = path.join(scratch, `bad-${tools.label}.yaml`);
     writeFileSync(config, '# our cluster\nminUid: -5\n');
-    const started = Date.now();
-    const result = runCli(['helm', slow, '--helm', tools.helm, '--config', config]);
-    assert.equal(result.status, 2);
-    assert.match(result.stderr, new RegExp(`bad-${tools.label}\\.yaml:2: minUid must be a whole number`));
-    assert.equal(result.stdout, '', 'no report: nothing was checked');
-    assertNoStackTrace(result.stderr);
-    assert.ok(Date.now() - started < 20_000, 'ended long before the render would');
-    assert.deepEqual(processesWith(slow), [], 'Helm is not left running');
+    // With a values override, the chart's defaults are rendered alongside: both renders must stop.
+    for (const overrides of [[], ['--set', 'anything=1']]) {
+      const started = Date.now();
+      const result = runCli(['helm', slow, '--helm', tools.helm, '--config', config, ...overrides]);
+      assert.equal(result.status, 2, `${overrides.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`bad-${tools.label}\\.yaml:2: minUid must be a whole number`));
+      assert.equal(result.stdout, '', 'no report: nothing was checked');
+      assertNoStackTrace(result.stderr);
+      assert.ok(Date.now() - started < 20_000, 'ended long before the render would');
+      assert.deepEqual(processesWith(slow), [], 'Helm is not left running');
+    }
   });
 }

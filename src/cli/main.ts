@@ -194,8 +194,10 @@ async function runHelm(positionals: string[], options: HelmOptions, extraArgs: s
   // Read while Helm renders (checkHelmChart starts it before waiting for anything); a mistake in
   // the configuration still ends the run with exit 2, and Helm is stopped.
   const config = import('../config/loadConfig.js').then(({ loadConfig }) => loadConfig(options, io.cwd));
-  config.catch(() => undefined); // awaited by the render; this only keeps an early exit from an unhandled rejection
-  void import('../report/formats.js');
+  // Both are awaited later (the render awaits the configuration, writeReport the formatters, and
+  // reports what went wrong); these handlers only keep an early exit from an unhandled rejection.
+  config.catch(() => undefined);
+  import('../report/formats.js').catch(() => undefined);
   const run = await checkHelmChart(request, {
     helm,
     cwd: io.cwd,

@@ -90,6 +90,9 @@ export async function checkHelmChart(request: HelmTemplateRequest, options: Helm
       const shared = copy ? undefined : options.defaultsRenders?.get(key);
       if (shared) return shared;
       const rendered = renderAndCheck(defaultsRequest, options, null, null);
+      // When the main render fails first (a configuration mistake fails both), this one is never
+      // awaited: its failure must not surface as an unhandled rejection, the main one is reported.
+      rendered.catch(() => undefined);
       if (!copy) options.defaultsRenders?.set(key, rendered);
       return rendered;
     };
