@@ -41,7 +41,10 @@ async function renderAndCheck(request: HelmTemplateRequest, options: HelmTargetO
   const run = runHelmTemplate(request, options);
   try {
     const [{ checkStream }, { helmSourceMapper }, config] = await Promise.all([import('./checkStream.js'), import('../sources/helmSource.js'), options.config]);
-    const sourceOf: SourceMapper = mapping ? helmSourceMapper({ ...mapping, cwd: options.cwd }) : () => ({ source: null });
+    const helmSources = mapping ? helmSourceMapper({ ...mapping, cwd: options.cwd }) : null;
+    // Helm is still rendering (it writes everything at the end): read the chart meanwhile.
+    helmSources?.prepare();
+    const sourceOf: SourceMapper = helmSources ?? (() => ({ source: null }));
     const context = { target: request.chart, file: request.chart, config, sourceOf };
     // Exemptions may name the chart as the user gave it; a render only compared needs no suppressions.
     const outcome = await checkStream(run.stdout, { ...context, chart: suppress?.chart, suppressions: suppress !== null });

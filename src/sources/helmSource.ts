@@ -24,16 +24,27 @@ function renderedSteps(query: SourceQuery, path: JsonPath): RenderedStep[] {
   });
 }
 
-export function helmSourceMapper(options: HelmSourceOptions): SourceMapper {
+/** A Helm source mapper, and a way to read the chart before the first finding asks for it. */
+export interface HelmSourceMapper extends SourceMapper {
+  /**
+   * Reads the chart's files (subchart archives included) now. Worth calling while Helm renders:
+   * the work is the same, but it is no longer between Helm's output and the report.
+   */
+  prepare(): void;
+}
+
+export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
   let tree: ChartNode | null | undefined;
   let index: TemplateIndex | null = null;
   const files = new ValuesFiles(options.cwd);
-  return (query) => {
+  const prepare = () => {
+    if (tree !== undefined) return;
+    tree = loadChartTree(options.chart, options.cwd);
+    index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0) : null;
+  };
+  const mapper: SourceMapper = (query) => {
     const fallback = streamSource(query);
-    if (tree === undefined) {
-      tree = loadChartTree(options.chart, options.cwd);
-      index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0) : null;
-    }
+    prepare();
     const header = query.document.sourceHeader;
     const located = tree && header ? resolveSourceHeader(tree, header) : null;
     if (!tree || !index || !located) {
@@ -61,6 +72,7 @@ export function helmSourceMapper(options: HelmSourceOptions): SourceMapper {
     const values = walked.values ? valuesOrigins(walked.values.chart, walked.values.path, options.user, files) : [];
     return { source, values };
   };
+  return Object.assign(mapper, { prepare });
 }
 
 function withReason(mapping: ReturnType<SourceMapper>, reason: string): ReturnType<SourceMapper> {
