@@ -37,20 +37,15 @@ export interface CommonOptions {
   helpBase?: string;
 }
 
-interface HelmOptions extends CommonOptions {
-  values: string[];
-  set: string[];
-  setString: string[];
-  setFile: string[];
-  setJson: string[];
-  setLiteral: string[];
-  namespace?: string;
-  kubeVersion?: string;
-  apiVersions: string[];
+/** Flags that reach the request as they are; the booleans are optional here (commander leaves them unset). */
+type HelmRequestFlags = Pick<
+  HelmTemplateRequest,
+  'values' | 'set' | 'setString' | 'setFile' | 'setJson' | 'setLiteral' | 'namespace' | 'kubeVersion' | 'apiVersions' | 'version' | 'repo'
+>;
+
+interface HelmOptions extends CommonOptions, HelmRequestFlags {
   includeCrds?: boolean;
   skipTests?: boolean;
-  version?: string;
-  repo?: string;
   devel?: boolean;
   releaseName?: boolean;
   dependencyUpdate?: boolean;
