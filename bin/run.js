@@ -44,6 +44,18 @@ export function loadBundle() {
   return { exports: module.exports, script, id, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
+/**
+ * The environment the user gave: the launcher line of hostns-check.js starts Node without
+ * NODE_EXTRA_CA_CERTS and keeps it in HOSTNS_CHECK_NODE_EXTRA_CA_CERTS, so Helm, Kustomize and any
+ * plugin or post-renderer they start (which may open TLS connections) get it back unchanged.
+ */
+export function userEnvironment(env) {
+  const kept = env.HOSTNS_CHECK_NODE_EXTRA_CA_CERTS;
+  if (kept === undefined) return env;
+  const { HOSTNS_CHECK_NODE_EXTRA_CA_CERTS: _kept, ...rest } = env;
+  return rest.NODE_EXTRA_CA_CERTS === undefined ? { ...rest, NODE_EXTRA_CA_CERTS: kept } : rest;
+}
+
 /** Runs the CLI with these arguments; `io` replaces parts of the process's own streams. */
 export async function run(args, io = {}) {
   let main;
@@ -56,5 +68,5 @@ export async function run(args, io = {}) {
     );
     return 2;
   }
-  return main(args, { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
+  return main(args, { cwd: process.cwd(), env: userEnvironment(process.env), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
 }

@@ -92,3 +92,71 @@ for (const tools of HELM_VERSIONS) {
     }
   });
 }
+
+describe('the launcher line of bin/hostns-check.js', () => {
+  const BIN = path.join(PROJECT_ROOT, 'bin/hostns-check.js');
+  // A certificate file that does not exist: Node 20 warns when it tries to read it at start-up,
+  // which is how these tests see whether Node read it at all.
+  const missingCerts = path.join(scratch, 'no-such-certs.pem');
+  const NODE_WARNING = /Ignoring extra certs/;
+
+  /** A Helm wrapper that logs its own NODE_EXTRA_CA_CERTS and its parent's (the tool's Node), then runs Helm. */
+  function loggingHelm(realHelm: string, log: string): string {
+    const wrapper = path.join(scratch, `logging-helm-${path.basename(path.dirname(realHelm))}`);
+    writeFileSync(
+      wrapper,
+      [
+        '#!/bin/sh',
+        `{ echo "helm=\${NODE_EXTRA_CA_CERTS-unset} kept=\${HOSTNS_CHECK_NODE_EXTRA_CA_CERTS-unset}"`,
+        `  echo "parent=$(tr '\\000' '\\n' < /proc/$PPID/environ | sed -n 's/^NODE_EXTRA_CA_CERTS=//p')"; } >> ${JSON.stringify(log)}`,
+        `exec ${JSON.stringify(realHelm)} "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    return wrapper;
+  }
+
+  const linux = process.platform === 'linux';
+  if (!linux) console.log('# skipped: the launcher tests read /proc, which only Linux has');
+  for (const tools of linux ? HELM_VERSIONS : []) {
+    test(`${tools.label}: run as a program, Node starts without NODE_EXTRA_CA_CERTS and Helm gets it back`, () => {
+      const log = path.join(scratch, `launcher-${tools.label}.log`);
+      const helm = loggingHelm(tools.helm, log);
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: missingCerts, HOSTNS_CHECK_NODE_EXTRA_CA_CERTS: undefined };
+      const args = ['helm', 'charts-fixtures/insecure-pod', '--helm', helm, '--format', 'json'];
+
+      const launched = spawnSync(BIN, args, { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+      assert.equal(launched.status, 1, launched.stderr);
+      assert.equal(JSON.parse(launched.stdout).summary.findings, 5);
+      assert.doesNotMatch(launched.stderr, NODE_WARNING, 'Node never read the file');
+      const lines = readFileSync(log, 'utf8').trim().split('\n');
+      assert.deepEqual(new Set(lines), new Set([`helm=${missingCerts} kept=unset`, 'parent=']), 'Helm has it; the tool\'s Node did not');
+
+      // The same file through `node bin/hostns-check.js`: Node reads it (the warning), and Helm still gets it.
+      rmSync(log);
+      const direct = spawnSync(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+      assert.equal(direct.status, 1, direct.stderr);
+      assert.match(direct.stderr, NODE_WARNING, 'the check above can see a Node that read the file');
+      assert.deepEqual(new Set(readFileSync(log, 'utf8').trim().split('\n')), new Set([`helm=${missingCerts} kept=unset`, `parent=${missingCerts}`]));
+
+      // Without the variable, the launcher sets nothing for Helm to see.
+      rmSync(log);
+      const { NODE_EXTRA_CA_CERTS: _unset, ...plain } = env;
+      const bare = spawnSync(BIN, args, { cwd: PROJECT_ROOT, env: plain, encoding: 'utf8' });
+      assert.equal(bare.status, 1, bare.stderr);
+      assert.deepEqual(new Set(readFileSync(log, 'utf8').trim().split('\n')), new Set(['helm=unset kept=unset', 'parent=']));
+    });
+  }
+
+  test('userEnvironment gives children the variable the launcher kept, and never the launcher\'s own name', async () => {
+    const { userEnvironment } = (await import(pathToFileURL(path.join(PROJECT_ROOT, 'bin/run.js')).href)) as {
+      userEnvironment: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+    };
+    assert.deepEqual(userEnvironment({ PATH: '/bin', HOSTNS_CHECK_NODE_EXTRA_CA_CERTS: 'a.pem' }), { PATH: '/bin', NODE_EXTRA_CA_CERTS: 'a.pem' });
+    // Set both ways (someone ran `node bin/hostns-check.js` with the kept name set by hand): theirs wins.
+    assert.deepEqual(userEnvironment({ NODE_EXTRA_CA_CERTS: 'b.pem', HOSTNS_CHECK_NODE_EXTRA_CA_CERTS: 'a.pem' }), { NODE_EXTRA_CA_CERTS: 'b.pem' });
+    const plain = { PATH: '/bin' };
+    assert.equal(userEnvironment(plain), plain);
+  });
+});
