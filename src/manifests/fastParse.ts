@@ -199,11 +199,12 @@ class Parser {
     return { line: this.startLine + line.no, column: column + 1 };
   }
 
-  private remember(container: Container, key: string | number, position: Position): void {
+  /** Records where `key` of `container` starts: only on the pass that tracks positions. */
+  private remember(container: Container, key: string | number, line: Line, column: number): void {
     if (!this.trackPositions) return;
     let map = this.positions.get(container);
     if (!map) this.positions.set(container, (map = new Map()));
-    map.set(key, position);
+    map.set(key, this.position(line, column));
   }
 
   parseDocument(): unknown {
@@ -252,7 +253,7 @@ class Parser {
       i = item.end;
       skipSpaces();
       if (Array.isArray(result)) {
-        this.remember(result, result.length, this.position(line, column + itemStart));
+        this.remember(result, result.length, line, column + itemStart);
         result.push(item.value);
       } else {
         if (text[i] !== ':' || (text[i + 1] !== ' ' && text[i + 1] !== undefined)) throw new NotSimple();
@@ -263,7 +264,7 @@ class Parser {
         const value = readFlowScalar(text, i);
         i = value.end;
         skipSpaces();
-        this.remember(result, item.value, this.position(line, column + itemStart));
+        this.remember(result, item.value, line, column + itemStart);
         result[item.value] = value.value;
       }
       if (text[i] === ',') {
@@ -294,7 +295,7 @@ class Parser {
         this.index++;
         const next = this.current;
         if (next && next.indent > indent) {
-          this.remember(items, items.length, this.position(next, next.indent));
+          this.remember(items, items.length, next, next.indent);
           items.push(this.parseNode(next.indent));
         } else {
           throw new NotSimple(); // an empty item: rare, and positioned differently
@@ -305,7 +306,7 @@ class Parser {
       const spaces = rest.length - rest.trimStart().length;
       const itemIndent = indent + 2 + spaces;
       if (rest.trimStart().startsWith('#') || rest.includes('\t')) throw new NotSimple();
-      this.remember(items, items.length, this.position(line, itemIndent));
+      this.remember(items, items.length, line, itemIndent);
       if (rest.trimStart()[0] === '|') {
         // `- |`: a literal block scalar as a list item, its content deeper than the dash.
         this.index++;
@@ -346,7 +347,7 @@ class Parser {
         this.skipValue(indent);
         continue;
       }
-      this.remember(map, key, this.position(line, indent));
+      this.remember(map, key, line, indent);
       map[key] = this.parseValue(indent, rest, line);
     }
     if (this.current && this.current.indent > indent) throw new NotSimple();
