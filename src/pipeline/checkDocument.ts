@@ -1,5 +1,5 @@
 // One document through the stages: quick kind look, parse, rules, sources, suppressions. Pure
-// apart from the source mapper's file reads, so any thread can run it (documentLanes.ts).
+// apart from the source mapper's file reads; synchronous, so a batch of documents is checked in one go.
 import { MAX_DOCUMENT_CHARS, type RawDocument } from '../manifests/splitDocuments.js';
 import { parseManifest } from '../manifests/parseManifest.js';
 import { formatJsonPath } from '../manifests/jsonPath.js';
