@@ -109,3 +109,23 @@ test('bad targets configuration: exit 2 with the file and line', () => {
   }
   assert.equal(runCli(['run', '--concurrency', '0', '--helm', tools.helm], { cwd: scratch }).status, 2);
 });
+
+test('value sets of one chart share its files, each finding still naming its own values lines', () => {
+  const dir = path.join(scratch, 'shared-tree');
+  cpSync(path.join(PROJECT_ROOT, 'charts-fixtures/insecure-pod'), path.join(dir, 'chart'), { recursive: true });
+  writeFileSync(path.join(dir, 'hostnet.yaml'), '# turns it back on\nhostNetwork: true\n');
+  writeFileSync(
+    path.join(dir, '.hostns-check.yaml'),
+    'targets:\n  - helm: chart\n    name: env\n    valueSets:\n      - []\n      - [chart/values-secure.yaml, hostnet.yaml]\n      - [chart/values-secure.yaml]\n',
+  );
+  const result = runCli(['run', '--helm', tools.helm, '--format', 'json', '--concurrency', '1'], { cwd: dir });
+  assert.equal(result.status, 1, result.stderr);
+  const report = JSON.parse(result.stdout) as { findings: { target: string; check: string; source: { file: string; line: number }; values: { file: string; line: number }[] }[] };
+  const hostNetwork = report.findings.filter((f) => f.check === 'host-network').map((f) => [f.target, f.source.file, f.source.line, f.values.map((v) => `${v.file}:${v.line}`)]);
+  assert.deepEqual(hostNetwork, [
+    ['env[defaults]', path.join('chart', 'templates', 'pod.yaml'), 9, [`${path.join('chart', 'values.yaml')}:3`]],
+    // The line that wins first, then the ones it overrides.
+    ['env[values-secure.yaml+hostnet.yaml]', path.join('chart', 'templates', 'pod.yaml'), 9, ['hostnet.yaml:2', `${path.join('chart', 'values-secure.yaml')}:2`, `${path.join('chart', 'values.yaml')}:3`]],
+  ]);
+  assert.deepEqual(report.findings.filter((f) => f.target === 'env[values-secure.yaml]'), []);
+});

@@ -4,6 +4,7 @@
 import { copyChartForWriting } from '../render/chartCopy.js';
 import { describeHelmFailure } from '../render/helmFailure.js';
 import { runHelmTemplate, type HelmExit, type HelmTemplateRequest } from '../render/helmTemplate.js';
+import type { SharedChartTrees } from '../sources/chartTree.js';
 import type { SourceMapper } from '../sources/manifestSource.js';
 import type { UserValues } from '../sources/valuesOrigins.js';
 import type { Finding, RuleConfig, TargetResult } from '../types.js';
@@ -23,6 +24,8 @@ export interface HelmTargetOptions {
    * value sets: its defaults are rendered once, not once per set).
    */
   defaultsRenders?: Map<string, Promise<Rendered>>;
+  /** The chart's files, read once for all targets of a chart in `run`. */
+  chartTrees?: SharedChartTrees;
 }
 
 export interface Rendered {
@@ -41,7 +44,9 @@ async function renderAndCheck(request: HelmTemplateRequest, options: HelmTargetO
   const run = runHelmTemplate(request, options);
   try {
     const [{ checkStream }, { helmSourceMapper }, config] = await Promise.all([import('./checkStream.js'), import('../sources/helmSource.js'), options.config]);
-    const helmSources = mapping ? helmSourceMapper({ ...mapping, cwd: options.cwd }) : null;
+    const trees = options.chartTrees;
+    const loadTree = trees ? (chart: string, cwd: string) => trees.get(chart, cwd) : undefined;
+    const helmSources = mapping ? helmSourceMapper({ ...mapping, cwd: options.cwd, loadTree }) : null;
     // Helm is still rendering (it writes everything at the end): read the chart meanwhile.
     helmSources?.prepare();
     const sourceOf: SourceMapper = helmSources ?? (() => ({ source: null }));

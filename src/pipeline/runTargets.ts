@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetSpec } from '../config/targets.js';
 import type { LocatedKustomize } from '../render/helmBinary.js';
+import { SharedChartTrees } from '../sources/chartTree.js';
 import type { RuleConfig } from '../types.js';
 import { checkHelmChart, type Rendered } from './checkHelmChart.js';
 import { checkKustomize } from './checkKustomize.js';
@@ -72,14 +73,24 @@ export async function expandGlob(glob: string, cwd: string): Promise<string[]> {
   return found.sort();
 }
 
-async function runOne(spec: TargetSpec, options: RunOptions, defaultsRenders: Map<string, Promise<Rendered>>): Promise<TargetRun> {
+/** What the targets of one run share: the defaults render of a chart, and its files. */
+interface RunShared {
+  defaultsRenders: Map<string, Promise<Rendered>>;
+  chartTrees: SharedChartTrees;
+}
+
+async function runOne(spec: TargetSpec, options: RunOptions, shared: RunShared): Promise<TargetRun> {
   // A renderer's warnings say which target they came from.
   const warn = (text: string) => options.warn(text.replace(/^(?=.)/gm, `[${spec.name}] `));
   const common = { cwd: options.cwd, env: options.env, timeoutSeconds: options.timeoutSeconds, config: options.config, warn };
   let run: TargetRun;
   switch (spec.type) {
     case 'helm':
-      run = await checkHelmChart(spec.request, { ...common, helm: options.helm(), defaultsRenders });
+      try {
+        run = await checkHelmChart(spec.request, { ...common, helm: options.helm(), ...shared });
+      } finally {
+        shared.chartTrees.release(spec.request.chart, options.cwd);
+      }
       break;
     case 'kustomize':
       run = await checkKustomize(
@@ -128,14 +139,15 @@ function named(run: TargetRun, name: string): TargetRun {
 
 export async function runTargets(specs: readonly TargetSpec[], options: RunOptions): Promise<TargetRun[]> {
   const results: TargetRun[] = new Array(specs.length);
-  const defaultsRenders = new Map<string, Promise<Rendered>>();
+  const shared: RunShared = { defaultsRenders: new Map(), chartTrees: new SharedChartTrees() };
+  for (const spec of specs) if (spec.type === 'helm') shared.chartTrees.expect(spec.request.chart, options.cwd);
   let next = 0;
   const worker = async () => {
     while (next < specs.length) {
       const index = next++;
       options.onStart?.(index);
       try {
-        results[index] = await runOne(specs[index], options, defaultsRenders);
+        results[index] = await runOne(specs[index], options, shared);
       } catch (error) {
         // One target's fault (Helm missing, say) is that target's error, not the run's end.
         const message = error instanceof Error ? error.message : String(error);

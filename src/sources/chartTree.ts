@@ -165,3 +165,39 @@ export function allCharts(root: ChartNode): ChartNode[] {
   for (const child of root.children.values()) out.push(...allCharts(child));
   return out;
 }
+
+/**
+ * Chart trees shared by the targets of one `run`: a chart checked under several value sets is
+ * read once, not once per set. A tree is kept while targets that name it are still to finish,
+ * and dropped after the last, so a run over many charts holds only the ones in use.
+ */
+export class SharedChartTrees {
+  private readonly entries = new Map<string, { users: number; tree?: ChartNode | null }>();
+
+  private static key(chart: string, cwd: string): string {
+    return `${path.resolve(cwd, chart)}\0${cwd}`;
+  }
+
+  /** A target that will map findings to `chart` is on its way. */
+  expect(chart: string, cwd: string): void {
+    const key = SharedChartTrees.key(chart, cwd);
+    const entry = this.entries.get(key) ?? { users: 0 };
+    entry.users++;
+    this.entries.set(key, entry);
+  }
+
+  /** The chart's tree, read on the first call; a chart nobody announced is read and not kept. */
+  get(chart: string, cwd: string): ChartNode | null {
+    const entry = this.entries.get(SharedChartTrees.key(chart, cwd));
+    if (!entry) return loadChartTree(chart, cwd);
+    if (entry.tree === undefined) entry.tree = loadChartTree(chart, cwd);
+    return entry.tree;
+  }
+
+  /** One of the announced targets is done with `chart`. */
+  release(chart: string, cwd: string): void {
+    const key = SharedChartTrees.key(chart, cwd);
+    const entry = this.entries.get(key);
+    if (entry && --entry.users <= 0) this.entries.delete(key);
+  }
+}

@@ -11,6 +11,8 @@ export interface HelmSourceOptions {
   chart: string;
   cwd: string;
   user: UserValues;
+  /** Where the chart's files come from (`run` shares them across a chart's targets). */
+  loadTree?: (chart: string, cwd: string) => ChartNode | null;
 }
 
 /** The rendered steps of a path below the resource, each with the rendered line it is on. */
@@ -39,7 +41,7 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
   const files = new ValuesFiles(options.cwd);
   const prepare = () => {
     if (tree !== undefined) return;
-    tree = loadChartTree(options.chart, options.cwd);
+    tree = (options.loadTree ?? loadChartTree)(options.chart, options.cwd);
     index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0) : null;
   };
   const mapper: SourceMapper = (query) => {
