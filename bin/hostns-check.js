@@ -1,9 +1,8 @@
 #!/bin/sh
-':' //; if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then HOSTNS_CHECK_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export HOSTNS_CHECK_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"
+':' //; unset HOSTNS_CHECK_NODE_EXTRA_CA_CERTS; if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then HOSTNS_CHECK_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export HOSTNS_CHECK_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"
 // The line above is both shell and JavaScript (a string, then a comment). Run as a program, the
-// shell starts Node without NODE_EXTRA_CA_CERTS: Node 20 reads that file before any script runs
-// (tens of milliseconds for a system bundle) and hostns-check opens no TLS connection. run.js
-// hands the variable back to Helm, Kustomize and their plugins. `node bin/hostns-check.js` works too.
+// shell starts Node without NODE_EXTRA_CA_CERTS, and the CLI hands it back to Helm and Kustomize
+// (src/render/launcherEnvironment.ts says why). `node bin/hostns-check.js` works too.
 import { run } from './run.js';
 
 process.exitCode = await run(process.argv.slice(2));

@@ -44,23 +44,12 @@ export function loadBundle() {
   return { exports: module.exports, script, id, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
-/**
- * The environment the user gave: the launcher line of hostns-check.js starts Node without
- * NODE_EXTRA_CA_CERTS and keeps it in HOSTNS_CHECK_NODE_EXTRA_CA_CERTS, so Helm, Kustomize and any
- * plugin or post-renderer they start (which may open TLS connections) get it back unchanged.
- */
-export function userEnvironment(env) {
-  const kept = env.HOSTNS_CHECK_NODE_EXTRA_CA_CERTS;
-  if (kept === undefined) return env;
-  const { HOSTNS_CHECK_NODE_EXTRA_CA_CERTS: _kept, ...rest } = env;
-  return rest.NODE_EXTRA_CA_CERTS === undefined ? { ...rest, NODE_EXTRA_CA_CERTS: kept } : rest;
-}
-
 /** Runs the CLI with these arguments; `io` replaces parts of the process's own streams. */
 export async function run(args, io = {}) {
   let main;
+  let userEnvironment;
   try {
-    ({ main } = loadBundle().exports);
+    ({ main, userEnvironment } = loadBundle().exports);
   } catch (error) {
     const where = new URL('..', import.meta.url).pathname;
     process.stderr.write(

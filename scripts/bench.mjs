@@ -10,8 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// Run as the installed command runs: the file itself, so its launcher line starts Node.
+// Run as the installed command runs: the file itself, so its launcher line starts Node, the
+// `node` found on PATH: this very Node, so the versions printed are the ones measured.
 const bin = path.join(root, 'bin/hostns-check.js');
+process.env.PATH = [path.dirname(process.execPath), process.env.PATH].join(path.delimiter);
 const helm = path.join(root, '.tools/helm-4.1.4/helm');
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-bench-'));

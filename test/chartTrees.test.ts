@@ -1,11 +1,17 @@
 // SharedChartTrees: `run` reads a chart's files once for all the targets that name it.
+// The last test runs the real Helm.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SharedChartTrees } from '../src/sources/chartTree.js';
+import type { TargetSpec } from '../src/config/targets.js';
+import { runTargets } from '../src/pipeline/runTargets.js';
+import { emptyHelmRequest } from '../src/render/helmTemplate.js';
+import { defaultRuleConfig } from '../src/rules/hostNamespaceRule.js';
+import { SharedChartTrees, loadChartTree } from '../src/sources/chartTree.js';
 import { PROJECT_ROOT } from './support/runCli.js';
+import { HELM_VERSIONS } from './support/tools.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-chart-trees-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -39,4 +45,37 @@ test('a chart nobody announced is read on each call and not kept; a folder witho
   assert.equal(trees.get('missing', scratch), null);
   trees.release('missing', scratch);
   trees.release('missing', scratch); // more releases than targets: harmless
+});
+
+test('run reads a chart once for all its value sets, and keeps nothing afterwards', async () => {
+  const [tools] = HELM_VERSIONS;
+  const reads: string[] = [];
+  const trees = new SharedChartTrees((chart, cwd) => {
+    reads.push(chart);
+    return loadChartTree(chart, cwd);
+  });
+  const request = (values: string[]) => ({ ...emptyHelmRequest('chart'), values });
+  const specs: TargetSpec[] = [
+    { type: 'helm', name: 'a', request: request([]) },
+    { type: 'helm', name: 'b', request: request(['chart/values-secure.yaml']) },
+    { type: 'helm', name: 'c', request: { ...request([]), set: ['hostNetwork=false'] } },
+  ];
+  const runs = await runTargets(specs, {
+    concurrency: 2,
+    cwd: scratch,
+    env: process.env,
+    timeoutSeconds: 60,
+    config: defaultRuleConfig(),
+    helm: () => tools.helm,
+    kustomize: () => {
+      throw new Error('no kustomize target here');
+    },
+    warn: () => undefined,
+    chartTrees: trees,
+  });
+  // Findings of a and c map to template lines, which needs the chart's files.
+  const mapped = runs.flatMap((r) => r.outcome.findings).filter((f) => f.source?.file === path.join('chart', 'templates', 'pod.yaml'));
+  assert.ok(mapped.length >= 8, `findings mapped to the template: ${mapped.length}`);
+  assert.deepEqual(reads, ['chart'], 'read once');
+  assert.equal(trees.size, 0, 'dropped after the last target');
 });

@@ -24,6 +24,8 @@ export interface RunOptions {
   /** Called as each target finishes (for progress), in completion order. */
   onDone?: (run: TargetRun, index: number) => void;
   onStart?: (index: number) => void;
+  /** The charts' files shared by the run's targets (made here when not given). */
+  chartTrees?: SharedChartTrees;
 }
 
 /** `*`, `**` and `?` against paths relative to the working directory. */
@@ -139,7 +141,7 @@ function named(run: TargetRun, name: string): TargetRun {
 
 export async function runTargets(specs: readonly TargetSpec[], options: RunOptions): Promise<TargetRun[]> {
   const results: TargetRun[] = new Array(specs.length);
-  const shared: RunShared = { defaultsRenders: new Map(), chartTrees: new SharedChartTrees() };
+  const shared: RunShared = { defaultsRenders: new Map(), chartTrees: options.chartTrees ?? new SharedChartTrees() };
   for (const spec of specs) if (spec.type === 'helm') shared.chartTrees.expect(spec.request.chart, options.cwd);
   let next = 0;
   const worker = async () => {

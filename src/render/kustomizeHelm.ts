@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MOVE_CA_CERTS_ASIDE } from './launcherEnvironment.js';
 
 /** One `helm template` output kept by the relay. */
 export interface HelmRender {
@@ -36,7 +37,8 @@ export function writeHelmRelay(dir: string, realHelm: string, rendersDir: string
   if (process.platform === 'win32') return null;
   const relay = path.join(dir, 'helm');
   const command = [process.execPath, relayEntryPoint(), realHelm, rendersDir].map(shellQuote).join(' ');
-  writeFileSync(relay, `#!/bin/sh\nexec ${command} "$@"\n`);
+  // Kustomize runs it once per Helm call: Node starts without NODE_EXTRA_CA_CERTS there too.
+  writeFileSync(relay, `#!/bin/sh\n${MOVE_CA_CERTS_ASIDE}\nexec ${command} "$@"\n`);
   chmodSync(relay, 0o755);
   return relay;
 }

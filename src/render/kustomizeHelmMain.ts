@@ -3,11 +3,13 @@
 // Helm's standard error and exit code pass through untouched; standard output too, apart from
 // the answer to the version probe.
 import { spawn } from 'node:child_process';
+import { userEnvironment } from './launcherEnvironment.js';
 import { chartDirOfTemplateArgs, isChartFolder, realHelmArgs, saveHelmRender, versionAnswer } from './kustomizeHelm.js';
 
 const [realHelm, rendersDir, ...args] = process.argv.slice(2);
 
-const child = spawn(realHelm, realHelmArgs(args), { stdio: ['inherit', 'pipe', 'inherit'] });
+// Helm and what it starts get NODE_EXTRA_CA_CERTS back (the relay's shell line moved it aside).
+const child = spawn(realHelm, realHelmArgs(args), { stdio: ['inherit', 'pipe', 'inherit'], env: userEnvironment(process.env) });
 const chunks: Buffer[] = [];
 child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
 child.on('error', (error) => {

@@ -174,6 +174,13 @@ export function allCharts(root: ChartNode): ChartNode[] {
 export class SharedChartTrees {
   private readonly entries = new Map<string, { users: number; tree?: ChartNode | null }>();
 
+  constructor(private readonly load: (chart: string, cwd: string) => ChartNode | null = loadChartTree) {}
+
+  /** How many charts are kept now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   private static key(chart: string, cwd: string): string {
     return `${path.resolve(cwd, chart)}\0${cwd}`;
   }
@@ -189,8 +196,8 @@ export class SharedChartTrees {
   /** The chart's tree, read on the first call; a chart nobody announced is read and not kept. */
   get(chart: string, cwd: string): ChartNode | null {
     const entry = this.entries.get(SharedChartTrees.key(chart, cwd));
-    if (!entry) return loadChartTree(chart, cwd);
-    if (entry.tree === undefined) entry.tree = loadChartTree(chart, cwd);
+    if (!entry) return this.load(chart, cwd);
+    if (entry.tree === undefined) entry.tree = this.load(chart, cwd);
     return entry.tree;
   }
 
