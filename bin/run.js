@@ -44,6 +44,19 @@ export function loadBundle() {
   return { exports: module.exports, script, id, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
+/**
+ * A reader that goes away early (`hostns-check ... | head`) makes the next write fail with EPIPE,
+ * which Node raises as an uncaught error with a stack trace. There is nobody left to tell: stop
+ * writing to it and keep the exit code the check earned. Any other write error is exit 2.
+ */
+function guardOutput(stream, name) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') return;
+    if (stream !== process.stderr) process.stderr.write(`hostns-check: cannot write to ${name}: ${error.code ?? error.message}\n`);
+    process.exitCode = 2;
+  });
+}
+
 /** Runs the CLI with these arguments; `io` replaces parts of the process's own streams. */
 export async function run(args, io = {}) {
   let main;
@@ -57,5 +70,7 @@ export async function run(args, io = {}) {
     );
     return 2;
   }
+  if (!io.stdout) guardOutput(process.stdout, 'standard output');
+  if (!io.stderr) guardOutput(process.stderr, 'standard error');
   return main(args, { cwd: process.cwd(), env: userEnvironment(process.env), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
 }

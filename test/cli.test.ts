@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURES, PROJECT_ROOT, assertNoStackTrace, runCli, runJson } from './support/runCli.js';
+import { BIN, FIXTURES, PROJECT_ROOT, assertNoStackTrace, runCli, runJson } from './support/runCli.js';
 import { formatText } from '../src/report/text.js';
 
 const manifests = path.join(FIXTURES, 'manifests');
@@ -229,4 +229,32 @@ describe('text report colour', () => {
     assert.match(formatText(report, { color: true }), /\u001b\[31mhost-ipc\u001b\[0m/);
     assert.doesNotMatch(formatText(report, { color: false }), /\u001b\[/);
   });
+});
+
+describe('a reader that stops reading early (`| head`)', () => {
+  // Far more report than a pipe holds, so writes go on after the reader has gone.
+  const many = path.join(scratch, 'many-pods.yaml');
+  writeFileSync(
+    many,
+    Array.from({ length: 400 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-${i}\nspec:\n  hostNetwork: true\n  containers:\n    - name: c\n      image: i\n`).join('---\n'),
+  );
+
+  for (const format of ['json', 'text']) {
+    test(`${format}: no stack trace, and the exit code the check earned`, async () => {
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [BIN, 'scan', many, '--format', format], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let received = 0;
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.stdout.once('data', (chunk: Buffer) => {
+        received = chunk.length;
+        child.stdout.destroy(); // what `head -c` does once it has its bytes
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.ok(received > 0, 'the report started');
+      assert.equal(code, 1, stderr);
+      assertNoStackTrace(stderr);
+      assert.doesNotMatch(stderr, /EPIPE/);
+    });
+  }
 });
