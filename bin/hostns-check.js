@@ -3,6 +3,8 @@
 // The line above is both shell and JavaScript (a string, then a comment). Run as a program, the
 // shell starts Node without NODE_EXTRA_CA_CERTS, and the CLI hands it back to Helm and Kustomize
 // (src/render/launcherEnvironment.ts says why). `node bin/hostns-check.js` works too.
-import { run } from './run.js';
+const { run } = require('./run.js');
 
-process.exitCode = await run(process.argv.slice(2));
+run(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -5,14 +5,18 @@
 // of what start-up costs, and Node 20 offers a code cache to vm.Script only, not to ES modules.
 // The cache is used only when it was made from this very bundle (the build id on both); anything
 // else, or a cache V8 rejects (another Node, other flags), means compiling from source as usual.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+//
+// The files of bin/ are CommonJS (bin/package.json): Node starts an ES module entry about 10 ms
+// later than a CommonJS one, and this is on every run's path.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
 
-const BUNDLE = new URL('../dist/src/cli/bundle.cjs', import.meta.url);
-const CACHE = new URL('../dist/src/cli/bundle.cache', import.meta.url);
+const BUNDLE = path.join(__dirname, '../dist/src/cli/bundle.cjs');
+const CACHE = path.join(__dirname, '../dist/src/cli/bundle.cache');
 /** The bundle's first line names its build; the cache starts with the same id and a newline. */
 const BUILD_LINE = /^\/\/ hostns-check build ([0-9a-f]+)\n/;
 
@@ -31,8 +35,8 @@ function cacheFor(id) {
  * Compiles and runs the bundle; returns its exports and the compiled script (the build asks it
  * for cache data). Throws when there is no build.
  */
-export function loadBundle() {
-  const file = fileURLToPath(BUNDLE);
+function loadBundle() {
+  const file = BUNDLE;
   const source = readFileSync(file, 'utf8');
   const id = BUILD_LINE.exec(source)?.[1];
   const cachedData = id ? cacheFor(id) : undefined;
@@ -40,7 +44,7 @@ export function loadBundle() {
   const wrapped = `(function (exports, require, module, __filename, __dirname, __hostnsModuleUrl) {${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file), BUNDLE.href);
+  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file), pathToFileURL(file).href);
   return { exports: module.exports, script, id, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
@@ -58,13 +62,13 @@ function guardOutput(stream, name) {
 }
 
 /** Runs the CLI with these arguments; `io` replaces parts of the process's own streams. */
-export async function run(args, io = {}) {
+async function run(args, io = {}) {
   let main;
   let userEnvironment;
   try {
     ({ main, userEnvironment } = loadBundle().exports);
   } catch (error) {
-    const where = new URL('..', import.meta.url).pathname;
+    const where = path.join(__dirname, '..');
     process.stderr.write(
       `hostns-check: the tool is not built (${error.code ?? error.message}); run \`npm ci && npm run build\` in ${where}\n`,
     );
@@ -74,3 +78,5 @@ export async function run(args, io = {}) {
   if (!io.stderr) guardOutput(process.stderr, 'standard error');
   return main(args, { cwd: process.cwd(), env: userEnvironment(process.env), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
 }
+
+module.exports = { loadBundle, run };
