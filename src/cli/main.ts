@@ -238,10 +238,10 @@ export function buildProgram(io: CliIo, extraArgs: string[], setExit: (code: num
   return program;
 }
 
-/** Runs the CLI and returns the exit code. */
 // bin/run.js gives the CLI the user's environment through this (see launcherEnvironment.ts).
 export { userEnvironment } from '../render/launcherEnvironment.js';
 
+/** Runs the CLI and returns the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   // Everything after the first `--` belongs to the renderer, verbatim.
   const split = argv.indexOf('--');
