@@ -232,11 +232,12 @@ describe('text report colour', () => {
 });
 
 describe('a reader that stops reading early (`| head`)', () => {
-  // Far more report than a pipe holds, so writes go on after the reader has gone.
+  // Far more report than a pipe holds (megabytes), so writes surely go on after the reader has gone:
+  // with 400 pods the text report sometimes finished first, and the test passed without the guard.
   const many = path.join(scratch, 'many-pods.yaml');
   writeFileSync(
     many,
-    Array.from({ length: 400 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-${i}\nspec:\n  hostNetwork: true\n  containers:\n    - name: c\n      image: i\n`).join('---\n'),
+    Array.from({ length: 3000 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-${i}\nspec:\n  hostNetwork: true\n  containers:\n    - name: c\n      image: i\n`).join('---\n'),
   );
 
   for (const format of ['json', 'text']) {

@@ -110,7 +110,9 @@ test('bad targets configuration: exit 2 with the file and line', () => {
   assert.equal(runCli(['run', '--concurrency', '0', '--helm', tools.helm], { cwd: scratch }).status, 2);
 });
 
-test('value sets of one chart share its files, each finding still naming its own values lines', () => {
+// The chart's files are shared between these targets (chartTrees.test.ts counts the reads); their
+// values files are not: each finding names the values lines of its own set.
+test('value sets of one chart: each finding names the values lines of its own set', () => {
   const dir = path.join(scratch, 'shared-tree');
   cpSync(path.join(PROJECT_ROOT, 'charts-fixtures/insecure-pod'), path.join(dir, 'chart'), { recursive: true });
   writeFileSync(path.join(dir, 'hostnet.yaml'), '# turns it back on\nhostNetwork: true\n');
