@@ -53,10 +53,13 @@ function loadBundle() {
  * which Node raises as an uncaught error with a stack trace. There is nobody left to tell: stop
  * writing to it and keep the exit code the check earned. Any other write error is exit 2.
  */
+let outputFailed = false;
 function guardOutput(stream, name) {
   stream.on('error', (error) => {
     if (error.code === 'EPIPE') return;
     if (stream !== process.stderr) process.stderr.write(`hostns-check: cannot write to ${name}: ${error.code ?? error.message}\n`);
+    // Before the check ends, run() returns 2; after, the exit code is changed here.
+    outputFailed = true;
     process.exitCode = 2;
   });
 }
@@ -76,7 +79,8 @@ async function run(args, io = {}) {
   }
   if (!io.stdout) guardOutput(process.stdout, 'standard output');
   if (!io.stderr) guardOutput(process.stderr, 'standard error');
-  return main(args, { cwd: process.cwd(), env: userEnvironment(process.env), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
+  const code = await main(args, { cwd: process.cwd(), env: userEnvironment(process.env), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
+  return outputFailed ? 2 : code;
 }
 
 module.exports = { loadBundle, run };

@@ -259,3 +259,21 @@ describe('a reader that stops reading early (`| head`)', () => {
     });
   }
 });
+
+test('standard output that cannot be written (a full disk) is exit 2 with the reason, never a pass', async (t) => {
+  if (!existsSync('/dev/full')) return t.skip('no /dev/full on this system');
+  const { spawnSync } = await import('node:child_process');
+  const { openSync, closeSync } = await import('node:fs');
+  const full = openSync('/dev/full', 'w');
+  try {
+    // A clean manifest: the check passes, but nobody got to read that, so it must not say 0.
+    const clean = path.join(scratch, 'clean.yaml');
+    writeFileSync(clean, 'apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers: [{name: c, image: i, securityContext: {runAsUser: 10001}}]\n');
+    const result = spawnSync(process.execPath, [BIN, 'scan', clean], { cwd: PROJECT_ROOT, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /cannot write to standard output: ENOSPC/);
+    assertNoStackTrace(result.stderr);
+  } finally {
+    closeSync(full);
+  }
+});
