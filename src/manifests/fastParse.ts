@@ -10,13 +10,6 @@ import type { JsonPath, Position } from '../types.js';
 /** Thrown inside the parser to give up; never escapes this module. */
 class NotSimple extends Error {}
 
-interface Line {
-  no: number;
-  indent: number;
-  /** Text after the indentation, without a trailing comment-only part removed. */
-  content: string;
-}
-
 type Container = Record<string, unknown> | unknown[];
 
 export interface FastDocument {
@@ -37,19 +30,21 @@ const QUOTED_KEY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*')[ \t]*:(?:[ \t]+|$)/;
 /** Plain scalars the fast rules cannot type; the `yaml` package decides them, once each. */
 const scalarCache = new Map<string, unknown>();
 
-/** Where a plain key like `app.kubernetes.io/name:` ends (the index after `: `), or -1. */
-function plainKeyEnd(content: string): number {
-  const first = content.charCodeAt(0);
+/**
+ * For a plain key like `app.kubernetes.io/name:` in `text` from `start` to `end`: where the value
+ * starts (the offset after `: ` and any spaces), or -1. The key ends where the first `:` is.
+ */
+function plainKeyEnd(text: string, start: number, end: number): number {
+  const first = text.charCodeAt(start);
   if (!isKeyChar(first) || first === 45 /* - */ || first === 46 /* . */ || first === 47 /* / */) return -1;
-  let i = 1;
-  while (i < content.length && isKeyChar(content.charCodeAt(i))) i++;
-  const keyEnd = i;
-  while (content.charCodeAt(i) === 32) i++;
-  if (content.charCodeAt(i) !== 58 /* : */) return -1;
+  let i = start + 1;
+  while (i < end && isKeyChar(text.charCodeAt(i))) i++;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  if (i >= end || text.charCodeAt(i) !== 58 /* : */) return -1;
   i++;
-  if (i < content.length && content.charCodeAt(i) !== 32) return -1;
-  while (content.charCodeAt(i) === 32) i++;
-  return keyEnd === 0 ? -1 : i;
+  if (i < end && text.charCodeAt(i) !== 32) return -1;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  return i;
 }
 
 /** Only [A-Za-z0-9_.\/-]: no space, comment, quote or indicator anywhere. */
@@ -167,64 +162,139 @@ function assertOnlyComment(rest: string): void {
   if (rest.trim() !== '' && !/^[ \t]+#/.test(rest)) throw new NotSimple();
 }
 
+/**
+ * Reads a document's structure line by line straight from its text: no line objects and no
+ * strings for lines it only passes over (blank, comment, or inside a skipped key), since this is
+ * the hot path. The current line is described by the fields below; `next()` moves on.
+ */
 class Parser {
-  private index = 0;
   readonly positions = new WeakMap<Container, Map<string | number, Position>>();
   rootPosition: Position | null = null;
   value: unknown = null;
 
+  /** Offset where the current line starts, and its 0-based number in the document. */
+  private lineStart = 0;
+  private no = 0;
+  /** Offset of the current line's newline (or the text's end). */
+  private lineEnd = 0;
+  /** Column of the current line's content, and where that content starts and ends (trailing blanks cut). */
+  private indent = 0;
+  private start = 0;
+  private end = 0;
+  /** No structural line is left. */
+  private done = false;
+  private first = true;
+
   constructor(
-    private readonly lines: Line[],
-    private readonly raw: RawLines,
+    private readonly text: string,
     private readonly startLine: number,
     /** Positions cost time and memory: they are recorded only when a finding needs them. */
     private readonly trackPositions: boolean,
     /** Keys whose values no check reads: passed over by indentation, left out of the value. */
     private readonly skipKeys: ReadonlySet<string> | null,
-  ) {}
+  ) {
+    this.load();
+  }
 
-  /** Moves past the lines of a skipped key's value: deeper lines, or a list at the key's column. */
-  private skipValue(indent: number): void {
-    for (let line = this.current; line; line = this.current) {
-      if (line.indent > indent || (line.indent === indent && (line.content === '-' || line.content.startsWith('- ')))) this.index++;
-      else return;
+  /**
+   * Makes the first structural line at or after `lineStart` the current one: blank and comment
+   * lines are passed over. Gives up at a tab in the indentation, a directive, or a document
+   * marker other than a leading `---`.
+   */
+  private load(): void {
+    const { text } = this;
+    for (;;) {
+      const start = this.lineStart;
+      if (start > text.length) {
+        this.done = true;
+        return;
+      }
+      let lineEnd = text.indexOf('\n', start);
+      if (lineEnd === -1) lineEnd = text.length;
+      let at = start;
+      while (at < lineEnd && text.charCodeAt(at) === 32) at++;
+      const c = text.charCodeAt(at);
+      if (at === lineEnd || c === 35 /* # */) {
+        this.lineStart = lineEnd + 1;
+        this.no++;
+        continue;
+      }
+      if (c === 9 /* a tab in the indentation */) throw new NotSimple();
+      if (at === start && (c === 45 /* - */ || c === 46 /* . */ || c === 37 /* % */)) {
+        if (c === 37 || text.startsWith('...', start)) throw new NotSimple();
+        if (text.startsWith('---', start)) {
+          const marker = text.slice(start, lineEnd);
+          if (!this.first || !(marker === '---' || /^---[ \t]+#/.test(marker))) throw new NotSimple();
+          this.lineStart = lineEnd + 1;
+          this.no++;
+          continue;
+        }
+      }
+      let end = lineEnd;
+      let last = text.charCodeAt(end - 1);
+      while (last === 32 || last === 9) last = text.charCodeAt(--end - 1);
+      this.first = false;
+      this.lineEnd = lineEnd;
+      this.indent = at - start;
+      this.start = at;
+      this.end = end;
+      return;
     }
   }
 
-  private get current(): Line | undefined {
-    return this.lines[this.index];
+  private next(): void {
+    this.lineStart = this.lineEnd + 1;
+    this.no++;
+    this.load();
   }
 
-  private position(line: Line, column: number): Position {
-    return { line: this.startLine + line.no, column: column + 1 };
+  /** The current line's content. */
+  private content(): string {
+    return this.text.slice(this.start, this.end);
+  }
+
+  /** The current line is a sequence item: `-` alone or `- ` and more. */
+  private atDash(): boolean {
+    return this.text.charCodeAt(this.start) === 45 && (this.end === this.start + 1 || this.text.charCodeAt(this.start + 1) === 32);
+  }
+
+  /** Moves past the lines of a skipped key's value: deeper lines, or a list at the key's column. */
+  private skipValue(indent: number): void {
+    while (!this.done && (this.indent > indent || (this.indent === indent && this.atDash()))) this.next();
+  }
+
+  private position(no: number, column: number): Position {
+    return { line: this.startLine + no, column: column + 1 };
   }
 
   /** Records where `key` of `container` starts: only on the pass that tracks positions. */
-  private remember(container: Container, key: string | number, line: Line, column: number): void {
+  private remember(container: Container, key: string | number, no: number, column: number): void {
     if (!this.trackPositions) return;
     let map = this.positions.get(container);
     if (!map) this.positions.set(container, (map = new Map()));
-    map.set(key, this.position(line, column));
+    map.set(key, this.position(no, column));
   }
 
+  /** The document's value, or null for a document with no structural line (the full parser's). */
   parseDocument(): unknown {
-    const first = this.current;
-    if (!first) return null;
-    if (first.indent !== 0) throw new NotSimple();
-    this.rootPosition = this.position(first, 0);
+    if (this.done) return null;
+    if (this.indent !== 0) throw new NotSimple();
+    this.rootPosition = this.position(this.no, 0);
     const value = this.parseNode(0);
-    if (this.current) throw new NotSimple(); // lines left over: something we do not understand
+    if (!this.done) throw new NotSimple(); // lines left over: something we do not understand
     return value;
   }
 
   /** A node whose first line is the current one, at exactly `indent`. */
   private parseNode(indent: number): unknown {
-    const line = this.current!;
-    if (line.content === '-' || line.content.startsWith('- ')) return this.parseSequence(indent);
-    if (plainKeyEnd(line.content) !== -1 || QUOTED_KEY.test(line.content)) return this.parseMapping(indent);
-    const content = line.content;
-    const value = content[0] === '[' || content[0] === '{' ? this.parseFlow(content, line, indent) : parseInlineScalar(content);
-    this.index++;
+    if (this.atDash()) return this.parseSequence(indent);
+    const first = this.text.charCodeAt(this.start);
+    if (plainKeyEnd(this.text, this.start, this.end) !== -1 || ((first === 34 || first === 39) && QUOTED_KEY.test(this.content()))) {
+      return this.parseMapping(indent);
+    }
+    const content = this.content();
+    const value = first === 91 /* [ */ || first === 123 /* { */ ? this.parseFlow(content, this.no, indent) : parseInlineScalar(content);
+    this.next();
     this.assertNoContinuation(indent);
     return value;
   }
@@ -233,7 +303,7 @@ class Parser {
    * A flow collection on one line holding only scalars (`["a", "b"]`, `{app: web}`), as
    * renderers write labels, commands and RBAC verbs. Nesting or anything unusual gives up.
    */
-  private parseFlow(text: string, line: Line, column: number): unknown {
+  private parseFlow(text: string, no: number, column: number): unknown {
     const open = text[0];
     const close = open === '[' ? ']' : '}';
     const result: Container = open === '[' ? [] : {};
@@ -253,7 +323,7 @@ class Parser {
       i = item.end;
       skipSpaces();
       if (Array.isArray(result)) {
-        this.remember(result, result.length, line, column + itemStart);
+        this.remember(result, result.length, no, column + itemStart);
         result.push(item.value);
       } else {
         if (text[i] !== ':' || (text[i + 1] !== ' ' && text[i + 1] !== undefined)) throw new NotSimple();
@@ -264,7 +334,7 @@ class Parser {
         const value = readFlowScalar(text, i);
         i = value.end;
         skipSpaces();
-        this.remember(result, item.value, line, column + itemStart);
+        this.remember(result, item.value, no, column + itemStart);
         result[item.value] = value.value;
       }
       if (text[i] === ',') {
@@ -283,109 +353,121 @@ class Parser {
 
   /** A line deeper than its scalar would continue it (a multi-line scalar): not for us. */
   private assertNoContinuation(indent: number): void {
-    const next = this.current;
-    if (next && next.indent > indent) throw new NotSimple();
+    if (!this.done && this.indent > indent) throw new NotSimple();
   }
 
   private parseSequence(indent: number): unknown[] {
     const items: unknown[] = [];
-    while (this.current && this.current.indent === indent && (this.current.content === '-' || this.current.content.startsWith('- '))) {
-      const line = this.current;
-      if (line.content === '-') {
-        this.index++;
-        const next = this.current;
-        if (next && next.indent > indent) {
-          this.remember(items, items.length, next, next.indent);
-          items.push(this.parseNode(next.indent));
-        } else {
-          throw new NotSimple(); // an empty item: rare, and positioned differently
-        }
+    const { text } = this;
+    while (!this.done && this.indent === indent && this.atDash()) {
+      if (this.end === this.start + 1) {
+        // `-` alone: the item is on the lines below, deeper than the dash.
+        this.next();
+        if (this.done || this.indent <= indent) throw new NotSimple(); // an empty item: rare, and positioned differently
+        this.remember(items, items.length, this.no, this.indent);
+        items.push(this.parseNode(this.indent));
         continue;
       }
-      const rest = line.content.slice(2);
-      const spaces = rest.length - rest.trimStart().length;
-      const itemIndent = indent + 2 + spaces;
-      if (rest.trimStart().startsWith('#') || rest.includes('\t')) throw new NotSimple();
-      this.remember(items, items.length, line, itemIndent);
-      if (rest.trimStart()[0] === '|') {
+      let restStart = this.start + 2;
+      const tab = text.indexOf('\t', restStart);
+      if (tab !== -1 && tab < this.end) throw new NotSimple();
+      while (text.charCodeAt(restStart) === 32) restStart++;
+      const itemIndent = indent + (restStart - this.start);
+      if (text.charCodeAt(restStart) === 35 /* # */) throw new NotSimple();
+      this.remember(items, items.length, this.no, itemIndent);
+      if (text.charCodeAt(restStart) === 124 /* | */) {
         // `- |`: a literal block scalar as a list item, its content deeper than the dash.
-        this.index++;
-        items.push(this.parseLiteral(indent, rest.trimStart(), line));
+        const header = text.slice(restStart, this.end);
+        items.push(this.parseLiteral(indent, header));
         continue;
       }
       // Read the item as if its dash were spaces: `- name: a` is a mapping at the item's column.
-      this.lines[this.index] = { no: line.no, indent: itemIndent, content: rest.trimStart() };
+      this.indent = itemIndent;
+      this.start = restStart;
       items.push(this.parseNode(itemIndent));
     }
-    if (this.current && this.current.indent > indent) throw new NotSimple();
+    if (!this.done && this.indent > indent) throw new NotSimple();
     return items;
   }
 
   private parseMapping(indent: number): Record<string, unknown> {
     const map: Record<string, unknown> = {};
-    while (this.current && this.current.indent === indent) {
-      const line = this.current;
+    const { text } = this;
+    while (!this.done && this.indent === indent) {
       let key: string;
-      let valueStart = plainKeyEnd(line.content);
+      let valueStart = plainKeyEnd(text, this.start, this.end);
       if (valueStart !== -1) {
-        const colon = line.content.indexOf(':');
-        const resolved = resolvePlain(line.content.slice(0, colon).trimEnd());
+        const resolved = resolvePlain(text.slice(this.start, text.indexOf(':', this.start)).trimEnd());
         if (typeof resolved !== 'string') throw new NotSimple(); // `yes:` or `1:` keys: leave them to the full parser
         key = resolved;
       } else {
-        const quoted = QUOTED_KEY.exec(line.content);
+        const first = text.charCodeAt(this.start);
+        const quoted = first === 34 || first === 39 ? QUOTED_KEY.exec(this.content()) : null;
         if (!quoted) break;
         const typed = parseInlineScalar(quoted[1]);
         if (typeof typed !== 'string') throw new NotSimple();
         key = typed;
-        valueStart = quoted[0].length;
+        valueStart = this.start + quoted[0].length;
       }
       if (key === '<<' || key === '__proto__' || Object.prototype.hasOwnProperty.call(map, key)) throw new NotSimple();
-      const rest = line.content.slice(valueStart);
-      this.index++;
       if (this.skipKeys?.has(key)) {
+        this.next();
         this.skipValue(indent);
         continue;
       }
-      this.remember(map, key, line, indent);
-      map[key] = this.parseValue(indent, rest, line);
+      this.remember(map, key, this.no, indent);
+      map[key] = this.parseValue(indent, valueStart);
     }
-    if (this.current && this.current.indent > indent) throw new NotSimple();
+    if (!this.done && this.indent > indent) throw new NotSimple();
     return map;
   }
 
-  /** The value after `key:` on a line at `indent`. */
-  private parseValue(indent: number, rest: string, keyLine: Line): unknown {
-    if (rest === '' || /^#/.test(rest)) {
-      const next = this.current;
-      if (next && next.indent > indent) return this.parseNode(next.indent);
+  /** The value after `key:` on the current line (at `indent`), from offset `valueStart`; moves past it. */
+  private parseValue(indent: number, valueStart: number): unknown {
+    const { text } = this;
+    if (valueStart >= this.end || text.charCodeAt(valueStart) === 35 /* # */) {
+      this.next();
+      if (!this.done && this.indent > indent) return this.parseNode(this.indent);
       // An indentless sequence: `key:` then `- item` at the key's own column.
-      if (next && next.indent === indent && (next.content === '-' || next.content.startsWith('- '))) return this.parseSequence(indent);
+      if (!this.done && this.indent === indent && this.atDash()) return this.parseSequence(indent);
       return null;
     }
-    if (rest[0] === '|') return this.parseLiteral(indent, rest, keyLine);
-    const value = rest[0] === '[' || rest[0] === '{' ? this.parseFlow(rest, keyLine, keyLine.indent + keyLine.content.length - rest.length) : parseInlineScalar(rest);
+    const rest = text.slice(valueStart, this.end);
+    const first = rest.charCodeAt(0);
+    if (first === 124 /* | */) return this.parseLiteral(indent, rest);
+    const value = first === 91 /* [ */ || first === 123 /* { */ ? this.parseFlow(rest, this.no, valueStart - this.lineStart) : parseInlineScalar(rest);
+    this.next();
     this.assertNoContinuation(indent);
     return value;
   }
 
-  /** `|`, `|-`, `|+`: literal block scalars, the common way charts embed scripts and files. */
-  private parseLiteral(indent: number, header: string, keyLine: Line): string {
+  /**
+   * `|`, `|-`, `|+`: literal block scalars, the common way charts embed scripts and files. The
+   * header is on the current line; the block is read from the raw lines after it, and the line
+   * after the block becomes the current one.
+   */
+  private parseLiteral(indent: number, header: string): string {
     const match = /^\|([-+]?)[ \t]*(#.*)?$/.exec(header);
     if (!match) throw new NotSimple(); // indentation indicators and folded scalars: the full parser
     const chomp = match[1];
+    const { text } = this;
     // Content is every following raw line (blank ones too) indented deeper than the key.
     const contentLines: string[] = [];
+    /** Blank lines inside the block that carry spaces: their index in contentLines, and their text. */
+    const spacedBlanks: [number, string][] = [];
     let blockIndent = -1;
-    let rawIndex = keyLine.no + 1;
-    for (; rawIndex < this.raw.count; rawIndex++) {
-      const text = this.raw.line(rawIndex);
-      if (text.trim() === '') {
+    let lineStart = this.lineEnd + 1;
+    let no = this.no + 1;
+    for (; lineStart <= text.length; lineStart = this.rawLineEnd(lineStart) + 1, no++) {
+      const line = text.slice(lineStart, this.rawLineEnd(lineStart));
+      if (line.trim() === '') {
+        if (line.includes('\t')) throw new NotSimple();
+        if (line.length > 0) spacedBlanks.push([contentLines.length, line]);
         contentLines.push('');
         continue;
       }
-      const lineIndent = text.length - text.trimStart().length;
-      if (/^[ ]*\t/.test(text)) throw new NotSimple();
+      const lineIndent = line.length - line.trimStart().length;
+      if (/^[ ]*\t/.test(line)) throw new NotSimple();
       if (blockIndent === -1) {
         if (lineIndent <= indent) break;
         blockIndent = lineIndent;
@@ -394,18 +476,20 @@ class Parser {
         if (lineIndent > indent) throw new NotSimple(); // less indented than the block yet inside it: an error
         break;
       }
-      contentLines.push(text.slice(blockIndent));
+      contentLines.push(line.slice(blockIndent));
     }
     // Trailing blank lines belong to the block only for chomping; the next node starts after them.
-    while (this.current && this.current.no < rawIndex) this.index++;
+    this.lineStart = lineStart;
+    this.no = no;
+    this.load();
     let end = contentLines.length;
     while (end > 0 && contentLines[end - 1] === '') end--;
     if (blockIndent !== -1) {
       // Blank lines inside the block that carry more spaces than the indentation keep them.
-      for (let i = 0, r = keyLine.no + 1; i < end; i++, r++) {
-        const text = this.raw.line(r);
-        if (text.trim() === '' && text.length > blockIndent) contentLines[i] = text.slice(blockIndent);
-        else if (text.trim() === '' && text.length > 0) throw new NotSimple();
+      for (const [i, line] of spacedBlanks) {
+        if (i >= end) break;
+        if (line.length > blockIndent) contentLines[i] = line.slice(blockIndent);
+        else throw new NotSimple();
       }
     }
     const body = contentLines.slice(0, end).join('\n');
@@ -414,74 +498,23 @@ class Parser {
     if (chomp === '+') throw new NotSimple(); // keep: trailing blank lines count; rare, leave it
     return `${body}\n`;
   }
-}
 
-/** A document's lines as `text.split('\n')` would give them, cut out only when asked for. */
-class RawLines {
-  /** Offset where each line starts. */
-  private readonly starts: number[] = [0];
-
-  constructor(readonly text: string) {
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
-  }
-
-  get count(): number {
-    return this.starts.length;
-  }
-
-  start(no: number): number {
-    return this.starts[no];
-  }
-
-  /** Where line `no` ends: its newline, or the end of the text. */
-  end(no: number): number {
-    return no + 1 < this.starts.length ? this.starts[no + 1] - 1 : this.text.length;
-  }
-
-  line(no: number): string {
-    return this.text.slice(this.starts[no], this.end(no));
+  /** Where the raw line starting at `start` ends: its newline, or the text's end. */
+  private rawLineEnd(start: number): number {
+    const end = this.text.indexOf('\n', start);
+    return end === -1 ? this.text.length : end;
   }
 }
 
-/**
- * The lines a document's structure is read from: no blank or comment lines. Works on offsets, so
- * the lines it passes over (blank, comments) cost no string of their own: this is the hot path.
- */
-function structuralLines(raw: RawLines): Line[] | null {
-  const { text } = raw;
-  const lines: Line[] = [];
-  for (let no = 0; no < raw.count; no++) {
-    const start = raw.start(no);
-    const lineEnd = raw.end(no);
-    let indent = 0;
-    let c = text.charCodeAt(start);
-    while (c === 32 && start + indent < lineEnd) c = text.charCodeAt(start + ++indent);
-    if (start + indent === lineEnd || c === 35 /* # */) continue;
-    if (c === 9 /* tab in the indentation */) return null;
-    if (indent === 0 && (c === 45 /* - */ || c === 46 /* . */ || c === 37 /* % */)) {
-      const lineText = raw.line(no);
-      if (lines.length === 0 && (lineText === '---' || /^---[ \t]+#/.test(lineText))) continue;
-      if (lineText.startsWith('---') || lineText.startsWith('...') || c === 37) return null;
-    }
-    let end = lineEnd;
-    let last = text.charCodeAt(end - 1);
-    while (last === 32 || last === 9) last = text.charCodeAt(--end - 1);
-    lines.push({ no, indent, content: text.slice(start + indent, end) });
-  }
-  return lines;
-}
-
-function run(raw: RawLines, startLine: number, trackPositions: boolean, skipKeys: ReadonlySet<string> | null): Parser | null {
-  const lines = structuralLines(raw);
-  if (!lines || lines.length === 0) return null; // empty documents: the full parser's business
-  const parser = new Parser(lines, raw, startLine, trackPositions, skipKeys);
+function run(text: string, startLine: number, trackPositions: boolean, skipKeys: ReadonlySet<string> | null): Parser | null {
   try {
+    const parser = new Parser(text, startLine, trackPositions, skipKeys);
     parser.value = parser.parseDocument();
+    return parser.rootPosition === null ? null : parser; // empty documents: the full parser's business
   } catch (error) {
     if (error instanceof NotSimple) return null;
     throw error;
   }
-  return parser;
 }
 
 /**
@@ -489,8 +522,7 @@ function run(raw: RawLines, startLine: number, trackPositions: boolean, skipKeys
  * (at any depth) are left out of the value unread: only for keys no check ever looks at.
  */
 export function parseSimpleYaml(text: string, startLine: number, skipKeys: ReadonlySet<string> | null = null): FastDocument | null {
-  const raw = new RawLines(text);
-  const parsed = run(raw, startLine, false, skipKeys);
+  const parsed = run(text, startLine, false, skipKeys);
   if (!parsed) return null;
   const value = parsed.value;
   let located: Parser | null = null;
@@ -498,7 +530,7 @@ export function parseSimpleYaml(text: string, startLine: number, skipKeys: Reado
     value,
     locate(path) {
       // The first question about a position parses the document again, this time with positions.
-      located ??= run(raw, startLine, true, skipKeys);
+      located ??= run(text, startLine, true, skipKeys);
       if (!located) return null;
       const positions = located.positions;
       let node: unknown = located.value;

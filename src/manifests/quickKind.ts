@@ -6,30 +6,28 @@ const KIND_LINE = /^kind:[ \t]+([A-Za-z][A-Za-z0-9]*)[ \t]*(?:#.*)?$/;
 /** Top-level lines that could define or hide a kind some other way. */
 const UNCLEAR_TOP_LEVEL = /^(?:["'?{[&*!%@|>-]|<<|---[ \t]*\S|\.\.\.|kind\b)/;
 
+/**
+ * Lines at column 0 that are neither blank nor comments: only these can be top-level keys. One
+ * native regular-expression scan finds them, which is much cheaper than a loop over every line
+ * (this runs on every document). Lines are split on LF alone, as the splitter leaves them.
+ */
+const TOP_LEVEL_LINE = /(?:^|\n)([^ #\n][^\n]*)/g;
+
 /** The document's kind when a single plain top-level `kind: X` line states it, else null. */
 export function quickKind(text: string): string | null {
   let kind: string | null = null;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const first = text.charCodeAt(start);
-    // Only lines at column 0 are top-level keys; skip indented, blank and comment lines quickly.
-    if (end > start && first !== 32 && first !== 35 && first !== 9) {
-      const line = text.slice(start, end);
-      if (!(line === '---' || /^---[ \t]+#/.test(line))) {
-        const match = KIND_LINE.exec(line);
-        if (match) {
-          if (kind !== null) return null; // a duplicate kind: let the full parser say which wins
-          kind = match[1];
-        } else if (UNCLEAR_TOP_LEVEL.test(line) || line.includes('\t')) {
-          return null;
-        }
-      }
-    } else if (first === 9) {
+  TOP_LEVEL_LINE.lastIndex = 0;
+  for (let match = TOP_LEVEL_LINE.exec(text); match !== null; match = TOP_LEVEL_LINE.exec(text)) {
+    const line = match[1];
+    if (line.charCodeAt(0) === 9 /* a tab where a key should be */) return null;
+    if (line === '---' || /^---[ \t]+#/.test(line)) continue;
+    const kindLine = KIND_LINE.exec(line);
+    if (kindLine) {
+      if (kind !== null) return null; // a duplicate kind: let the full parser say which wins
+      kind = kindLine[1];
+    } else if (UNCLEAR_TOP_LEVEL.test(line) || line.includes('\t')) {
       return null;
     }
-    start = end + 1;
   }
   return kind;
 }

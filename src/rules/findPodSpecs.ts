@@ -55,7 +55,7 @@ export function findPodSpecs(root: unknown): PodSpecScan {
 function visit(object: unknown, path: JsonPath, depth: number, scan: PodSpecScan): void {
   if (!isObject(object)) return;
   const kind = object.kind;
-  if (typeof kind === 'string' && /List$/.test(kind) && 'items' in object) {
+  if (typeof kind === 'string' && kind.endsWith('List') && 'items' in object) {
     if (depth >= MAX_LIST_DEPTH) {
       scan.malformed.push({ path, message: `List nested more than ${MAX_LIST_DEPTH} levels deep` });
       return;
@@ -83,36 +83,36 @@ function visit(object: unknown, path: JsonPath, depth: number, scan: PodSpecScan
   }
 }
 
+const POD_SPEC_PATHS: Readonly<Record<string, readonly JsonPath[]>> = {
+  Pod: [['spec']],
+  PodTemplate: [['template', 'spec']],
+  CronJob: [['spec', 'jobTemplate', 'spec', 'template', 'spec']],
+  Deployment: [['spec', 'template', 'spec']],
+  StatefulSet: [['spec', 'template', 'spec']],
+  DaemonSet: [['spec', 'template', 'spec']],
+  ReplicaSet: [['spec', 'template', 'spec']],
+  ReplicationController: [['spec', 'template', 'spec']],
+  Job: [['spec', 'template', 'spec']],
+};
+const TEMPLATE_SPEC: readonly JsonPath[] = [['spec', 'template', 'spec']];
+const NONE: readonly JsonPath[] = [];
+
 /** Candidate pod-spec paths for one object, by kind; anything with spec.template.spec.containers counts. */
-function podSpecPaths(object: Record<string, unknown>): JsonPath[] {
-  switch (object.kind) {
-    case 'Pod':
-      return [['spec']];
-    case 'PodTemplate':
-      return [['template', 'spec']];
-    case 'CronJob':
-      return [['spec', 'jobTemplate', 'spec', 'template', 'spec']];
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'ReplicationController':
-    case 'Job':
-      return [['spec', 'template', 'spec']];
-    default: {
-      // Argo Rollouts, OpenKruise and the like: recognised by shape, not by name.
-      const spec = valueAt(object, ['spec', 'template', 'spec']);
-      return isObject(spec) && Array.isArray(spec.containers) ? [['spec', 'template', 'spec']] : [];
-    }
-  }
+function podSpecPaths(object: Record<string, unknown>): readonly JsonPath[] {
+  const kind = object.kind;
+  if (typeof kind === 'string' && Object.prototype.hasOwnProperty.call(POD_SPEC_PATHS, kind)) return POD_SPEC_PATHS[kind];
+  // Argo Rollouts, OpenKruise and the like: recognised by shape, not by name.
+  const spec = valueAt(object, TEMPLATE_SPEC[0]);
+  return isObject(spec) && Array.isArray(spec.containers) ? TEMPLATE_SPEC : NONE;
 }
 
 /** The first prefix of a path whose value is present but not a mapping, if any. */
 function firstNonMapping(root: Record<string, unknown>, path: JsonPath): JsonPath | null {
+  let node: unknown = root;
   for (let length = 1; length <= path.length; length++) {
-    const value = valueAt(root, path.slice(0, length));
-    if (value === undefined || value === null) return null;
-    if (!isObject(value)) return path.slice(0, length);
+    node = isObject(node) && Object.prototype.hasOwnProperty.call(node, path[length - 1]) ? node[path[length - 1] as string] : undefined;
+    if (node === undefined || node === null) return null;
+    if (!isObject(node)) return path.slice(0, length);
   }
   return null;
 }

@@ -67,15 +67,23 @@ export interface ManifestEvaluation {
   malformed: MalformedField[];
 }
 
+/** The ids of the checks a configuration turns on, worked out once per configuration. */
+const enabledByConfig = new WeakMap<RuleConfig, CheckId[]>();
+function enabledChecks(config: RuleConfig): CheckId[] {
+  let ids = enabledByConfig.get(config);
+  if (!ids) enabledByConfig.set(config, (ids = hostNamespaceRule.checks.filter((check) => config.checks[check.id]).map((check) => check.id)));
+  return ids;
+}
+
 /** Evaluates one parsed document (a resource or a List of them). */
 export function evaluateManifest(root: unknown, config: RuleConfig): ManifestEvaluation {
   const scan = findPodSpecs(root);
   const violations: ResourceViolation[] = [];
   const malformed: MalformedField[] = [...scan.malformed];
-  const checks = hostNamespaceRule.checks.filter((check) => config.checks[check.id]).map((check) => check.id);
+  const checks = enabledChecks(config);
   const checked = new Map<string, CheckedSite>();
   for (const site of scan.podSpecs) {
-    const key = JSON.stringify(site.resourcePath);
+    const key = site.resourcePath.length === 0 ? '' : JSON.stringify(site.resourcePath);
     if (!checked.has(key)) checked.set(key, { resource: site.resource, resourcePath: site.resourcePath, checks });
     const pod = viewPodSpec(site.spec, site.path);
     malformed.push(...pod.malformed);

@@ -32,7 +32,7 @@ export const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContai
 
 export function viewPodSpec(spec: Record<string, unknown>, path: JsonPath): PodSpecView {
   const malformed: MalformedField[] = [];
-  const securityContext = mappingOrEmpty(spec.securityContext, [...path, 'securityContext'], malformed);
+  const securityContext = mappingOrEmpty(spec.securityContext, path, malformed);
   const containers: ContainerSite[] = [];
   for (const list of CONTAINER_LISTS) {
     const items = spec[list];
@@ -41,41 +41,45 @@ export function viewPodSpec(spec: Record<string, unknown>, path: JsonPath): PodS
       malformed.push({ path: [...path, list], message: `${list} must be a list of containers` });
       continue;
     }
-    items.forEach((container, i) => {
+    for (let i = 0; i < items.length; i++) {
+      const container: unknown = items[i];
       const containerPath = [...path, list, i];
       if (!isObject(container)) {
         malformed.push({ path: containerPath, message: 'a container must be a mapping' });
-        return;
+        continue;
       }
       containers.push({
         name: typeof container.name === 'string' ? container.name : null,
         path: containerPath,
         container,
-        securityContext: mappingOrEmpty(container.securityContext, [...containerPath, 'securityContext'], malformed),
-        ports: portSites(container.ports, [...containerPath, 'ports'], malformed),
+        securityContext: mappingOrEmpty(container.securityContext, containerPath, malformed),
+        ports: portSites(container.ports, containerPath, malformed),
       });
-    });
+    }
   }
   return { path, spec, securityContext, containers, malformed };
 }
 
-function mappingOrEmpty(value: unknown, path: JsonPath, malformed: MalformedField[]): Record<string, unknown> {
+/** A securityContext (of the object at `ownerPath`), or an empty one; paths are built only for errors. */
+function mappingOrEmpty(value: unknown, ownerPath: JsonPath, malformed: MalformedField[]): Record<string, unknown> {
   if (value === undefined || value === null) return {};
   if (isObject(value)) return value;
-  malformed.push({ path, message: 'securityContext must be a mapping' });
+  malformed.push({ path: [...ownerPath, 'securityContext'], message: 'securityContext must be a mapping' });
   return {};
 }
 
-function portSites(ports: unknown, path: JsonPath, malformed: MalformedField[]): PortSite[] {
+/** The ports of the container at `containerPath`. */
+function portSites(ports: unknown, containerPath: JsonPath, malformed: MalformedField[]): PortSite[] {
   if (ports === undefined || ports === null) return [];
   if (!Array.isArray(ports)) {
-    malformed.push({ path, message: 'ports must be a list' });
+    malformed.push({ path: [...containerPath, 'ports'], message: 'ports must be a list' });
     return [];
   }
   const sites: PortSite[] = [];
-  ports.forEach((port, i) => {
-    if (isObject(port)) sites.push({ path: [...path, i], port });
-    else malformed.push({ path: [...path, i], message: 'a port must be a mapping' });
-  });
+  for (let i = 0; i < ports.length; i++) {
+    const port: unknown = ports[i];
+    if (isObject(port)) sites.push({ path: [...containerPath, 'ports', i], port });
+    else malformed.push({ path: [...containerPath, 'ports', i], message: 'a port must be a mapping' });
+  }
   return sites;
 }

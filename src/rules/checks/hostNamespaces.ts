@@ -10,9 +10,8 @@ function hostNamespaceCheck(id: CheckId, field: string, rationale: string): Chec
     remediation: `Remove ${field} or set it to false; if the workload truly needs it, suppress this finding with a reason.`,
     evaluate(pod) {
       const value = pod.spec[field];
-      const notes: string[] = [];
-      if (isTrueLookingString(value)) notes.push(typeNote(field, 'a boolean', value));
-      else if (value !== true) return [];
+      if (value !== true && !isTrueLookingString(value)) return [];
+      const notes = value === true ? [] : [typeNote(field, 'a boolean', value)];
       const violation: Violation = {
         check: id,
         message: `${field} is true: ${rationale}; remove it or set it to false`,

@@ -10,12 +10,14 @@ export function runAsUserExemption(pod: PodSpecView): string | null {
   const os = pod.spec.os;
   if (isObject(os) && typeof os.name === 'string' && os.name.toLowerCase() === 'windows') return 'a Windows pod';
   if (pod.spec.hostUsers === false) return 'hostUsers is false';
-  const contexts = [pod.securityContext, ...pod.containers.map((c) => c.securityContext)];
-  for (const context of contexts) {
-    const windows = context.windowsOptions;
-    if (isObject(windows) && windows.hostProcess === true) return 'a Windows HostProcess pod';
-  }
+  if (isHostProcess(pod.securityContext)) return 'a Windows HostProcess pod';
+  for (const container of pod.containers) if (isHostProcess(container.securityContext)) return 'a Windows HostProcess pod';
   return null;
+}
+
+function isHostProcess(securityContext: Record<string, unknown>): boolean {
+  const windows = securityContext.windowsOptions;
+  return isObject(windows) && windows.hostProcess === true;
 }
 
 function isSet(value: unknown): boolean {
@@ -35,6 +37,7 @@ export const runAsUser: Check = {
       const own = site.securityContext.runAsUser;
       const fromContainer = isSet(own);
       const value = fromContainer ? own : pod.securityContext.runAsUser;
+      if (typeof value === 'number' && Number.isInteger(value) && value >= config.minUid) continue; // the common case, first
       const label = site.name ? `container "${site.name}"` : 'the container';
       if (!isSet(value)) {
         violations.push({
