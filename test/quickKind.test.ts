@@ -1,0 +1,71 @@
+// The quick kind look decides which documents are never opened, so a wrong answer would be a
+// silent pass: it must name a kind only when the full parse agrees, and say null when unsure.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { quickKind } from '../src/manifests/quickKind.js';
+import { parseManifestFully } from '../src/manifests/parseManifest.js';
+import { splitDocuments } from '../src/manifests/splitDocuments.js';
+import { PROJECT_ROOT, sharedDir } from './support/tools.js';
+
+test('quickKind reads a plain top-level kind, past comments, indented lines and the separator', () => {
+  assert.equal(quickKind('---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  kind: Pod\n'), 'ConfigMap');
+  assert.equal(quickKind('kind: Secret # trailing comment\n'), 'Secret');
+  assert.equal(quickKind('kind:\tSecret\n'), 'Secret', 'a tab may separate a value from its key');
+  assert.equal(quickKind('--- # a comment\nkind: Service'), 'Service');
+  assert.equal(quickKind('apiVersion: v1\ndata:\n  kind: Pod\n'), null, 'an indented kind is not the top level');
+});
+
+test('quickKind says null whenever the top level could hide or change the kind', () => {
+  const unsure: Record<string, string> = {
+    'two kinds': 'kind: ConfigMap\nkind: Pod\n',
+    'a quoted kind key': '"kind": ConfigMap\n',
+    'a merge key': '<<: *base\nkind: ConfigMap\n',
+    'a tab at column 0': 'kind: ConfigMap\n\tspec: {}\n',
+    'a tab in another top-level line': 'metadata:\t{name: x}\nkind: ConfigMap\n',
+    'a flow mapping': '{kind: Pod}\n',
+    'a list document': '- kind: Pod\n',
+    'a second document': 'kind: ConfigMap\n--- x\n',
+    'a quoted kind value': 'kind: "ConfigMap"\n',
+    'a kind on the next line': 'kind:\n  ConfigMap\n',
+  };
+  for (const [name, text] of Object.entries(unsure)) assert.equal(quickKind(text), null, name);
+});
+
+test('quickKind splits lines on LF only, as YAML does, not on other line separators', () => {
+  // YAML 1.2 does not break lines at U+2028 or a lone CR inside a scalar; a regular expression's
+  // line anchors would, and would see a top-level `kind:` that is really part of a value.
+  assert.equal(quickKind('kind: Deployment\nmetadata:\n  name: "a\u2028kind: ConfigMap"\n'), 'Deployment');
+  assert.equal(quickKind('kind: Deployment\nmetadata:\n  name: a\rkind: ConfigMap\n'), 'Deployment');
+});
+
+function yamlFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...yamlFilesUnder(full));
+    else if (/\.ya?ml$/.test(name) && !full.includes(`${path.sep}templates${path.sep}`)) out.push(full);
+  }
+  return out;
+}
+
+test('quickKind never names a kind the full parse disagrees with, on fixtures and conformance data', async (t) => {
+  let named = 0;
+  const files = [...yamlFilesUnder(path.join(PROJECT_ROOT, 'test/fixtures')), ...yamlFilesUnder(path.join(PROJECT_ROOT, 'charts-fixtures'))];
+  const shared = sharedDir();
+  if (shared) files.push(...yamlFilesUnder(path.join(shared, 'conformance')));
+  else t.diagnostic('../shared is absent: only the project fixtures are read');
+  for (const file of files) {
+    for await (const raw of splitDocuments([readFileSync(file, 'utf8')])) {
+      const kind = quickKind(raw.text);
+      if (kind === null) continue;
+      const full = parseManifestFully(raw);
+      if (full.errors.length > 0) continue; // a broken document has no kind to agree with
+      named++;
+      assert.equal(full.manifests.length, 1, `${file}:${raw.startLine}`);
+      assert.equal((full.manifests[0].value as { kind?: unknown }).kind, kind, `${file}:${raw.startLine}`);
+    }
+  }
+  assert.ok(named > 10, `only ${named} documents had a kind named`);
+});
