@@ -64,6 +64,18 @@ describe('the code cache', () => {
     }
   });
 
+  test('run() lowers V8\'s inlining budget after loading the bundle: only a load after it no longer matches the cache', () => {
+    // V8 accepts a code cache only under the flags it was made with, so the changed flag shows
+    // as a cache the next load rejects, while loads before run() (as run's own) accept it.
+    const probe = `const { loadBundle, run } = require(${JSON.stringify(path.join(PROJECT_ROOT, 'bin/run.js'))});
+      const before = loadBundle().cacheUsed;
+      const sink = { write: () => true };
+      run(['--version'], { stdout: sink, stderr: sink }).then((code) => console.log(JSON.stringify({ before, code, after: loadBundle().cacheUsed })));`;
+    const result = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { before: true, code: 0, after: false });
+  });
+
   test('with the cache in place, the copied install uses it too (the copy itself is sound)', () => {
     const report = loaderReport(installWithCache('copied', readFileSync(path.join(PROJECT_ROOT, 'dist/src/cli/bundle.cache'))));
     assert.equal(report.cacheUsed, true);
