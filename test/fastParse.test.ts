@@ -35,30 +35,32 @@ function pruned(value: unknown, skip: ReadonlySet<string>): unknown {
 }
 
 /**
- * Compares both parsers on every document of a text, as the pipeline runs the fast one (passing
- * over FIELDS_NEVER_READ) and without any key passed over.
+ * Compares both parsers on one document, as the pipeline runs the fast one (passing over
+ * FIELDS_NEVER_READ) and without any key passed over: whatever the fast parser accepts, the full
+ * parser must read the same way, value for value and position for position.
  */
-async function compare(text: string, label: string, tally: Tally): Promise<void> {
-  const documents: RawDocument[] = [];
-  for await (const doc of splitDocuments([text])) documents.push(doc);
-  for (const raw of documents) {
-    tally.documents++;
-    for (const skip of [null, FIELDS_NEVER_READ]) {
-      const fast = parseSimpleYaml(raw.text, raw.startLine, skip);
-      if (!fast) continue;
-      if (skip) tally.fast++;
-      const full = parseManifestFully(raw);
-      const where = `${label} (document at line ${raw.startLine}${skip ? ', keys passed over' : ''})`;
-      assert.equal(full.errors.length, 0, `${where}: the fast parser accepted a document the full parser rejects: ${JSON.stringify(full.errors)}`);
-      assert.equal(full.manifests.length, 1, where);
-      const [manifest] = full.manifests;
-      const expected = skip ? pruned(manifest.value, skip) : manifest.value;
-      assert.deepEqual(fast.value, expected, `${where}: values differ`);
-      for (const p of pathsOf(expected)) {
-        assert.deepEqual(fast.locate(p), manifest.locate(p), `${where}: position of ${JSON.stringify(p)} differs`);
-      }
+function compareDocument(raw: RawDocument, label: string, tally: Tally): void {
+  tally.documents++;
+  for (const skip of [null, FIELDS_NEVER_READ]) {
+    const fast = parseSimpleYaml(raw.text, raw.startLine, skip);
+    if (!fast) continue;
+    if (skip) tally.fast++;
+    const full = parseManifestFully(raw);
+    const where = `${label} (document at line ${raw.startLine}${skip ? ', keys passed over' : ''})`;
+    assert.equal(full.errors.length, 0, `${where}: the fast parser accepted a document the full parser rejects: ${JSON.stringify(full.errors)}`);
+    assert.equal(full.manifests.length, 1, where);
+    const [manifest] = full.manifests;
+    const expected = skip ? pruned(manifest.value, skip) : manifest.value;
+    assert.deepEqual(fast.value, expected, `${where}: values differ`);
+    for (const p of pathsOf(expected)) {
+      assert.deepEqual(fast.locate(p), manifest.locate(p), `${where}: position of ${JSON.stringify(p)} differs`);
     }
   }
+}
+
+/** Compares both parsers on every document of a text. */
+async function compare(text: string, label: string, tally: Tally): Promise<void> {
+  for await (const raw of splitDocuments([text])) compareDocument(raw, label, tally);
 }
 
 function yamlFilesUnder(dir: string): string[] {
@@ -101,12 +103,53 @@ const TRAPS: Record<string, string> = {
   'keys passed over': 'spec:\n  containers:\n    - name: c\n      env:\n      - name: A\n        value: |\n          x\n      command: ["a", "b"]\n      args:\n        - "-c"\n      securityContext: {runAsUser: 1}\n  volumes:\n    - name: v\n  hostPID: true\n',
   'url values': 'a: http://example.com:8080/x\nb: "c: d"\n',
   'a dash value': 'a: -\nb: -1\nc: - x\n',
+  'a no-break space ending a plain value (content, not a blank)': 'a: x\u00a0\n',
+  'a no-break space as the value': 'a: \u00a0\n',
+  'a no-break space after a quoted value': 'a: "q"\u00a0\n',
+  'a no-break space in a literal block': 'a: |\n  \u00a0\nb: 1\n',
 };
 
 test('the fast parser agrees with the yaml package on trap documents', async () => {
   const tally: Tally = { documents: 0, fast: 0 };
   for (const [name, text] of Object.entries(TRAPS)) await compare(text, name, tally);
   assert.ok(tally.fast >= 10, `the fast path took ${tally.fast} of ${tally.documents}`);
+});
+
+test('the fast parser agrees with the yaml package on thousands of mutated fixture documents', async (t) => {
+  // Small edits (a blank, a dash, a quote, a tab, a marker, a deleted character, a repeated line)
+  // at seeded random places: what the fast parser accepts of them, the full parser must read alike.
+  const files = yamlFilesUnder(path.join(PROJECT_ROOT, 'test/fixtures'));
+  const shared = sharedDir();
+  if (shared) files.push(...yamlFilesUnder(path.join(shared, 'conformance')));
+  else t.diagnostic('../shared is absent: only the project fixtures are mutated');
+  const originals: string[] = [];
+  for (const file of files) for await (const raw of splitDocuments([readFileSync(file, 'utf8')])) if (raw.text.length < 4000) originals.push(raw.text);
+  const edits = [' ', '  ', '\t', '-', '- ', ':', ': ', '#', ' #', '|', '|-', '|+', '>', '"', "'", '\n', '\n\n', '---', '...', '%', '[', '{', ',', ']', '}',
+    '&a', '*a', '!', 'x', '\u00a0', 'yes', '0x1', '~', '\\', '"a\\tb"', "'it''s'"];
+  let seed = 20261126;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const tally: Tally = { documents: 0, fast: 0 };
+  for (let i = 0; i < 4000; i++) {
+    let text = originals[random(originals.length)];
+    for (let edit = 1 + random(3); edit > 0; edit--) {
+      const at = random(text.length + 1);
+      const kind = random(3);
+      if (kind === 0) text = text.slice(0, at) + edits[random(edits.length)] + text.slice(at);
+      else if (kind === 1) text = text.slice(0, at) + text.slice(at + 1 + random(3));
+      else {
+        const lines = text.split('\n');
+        lines.splice(random(lines.length), 0, lines[random(lines.length)]);
+        text = lines.join('\n');
+      }
+    }
+    // Parsed as one raw text, not split first: a stray `---` stays inside the document.
+    compareDocument({ text, startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 }, `mutation ${i} ${JSON.stringify(text)}`, tally);
+  }
+  t.diagnostic(`the fast parser accepted ${tally.fast} of ${tally.documents} mutated documents`);
+  assert.ok(tally.fast > 500, `only ${tally.fast} mutated documents took the fast path`);
 });
 
 test('the fast parser agrees on the project fixtures', async () => {

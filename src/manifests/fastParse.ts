@@ -117,7 +117,7 @@ function parseInlineScalar(text: string): unknown {
   // Indicators that start anything but a plain scalar give up (flow collections are the Parser's).
   if (/^[&*!|>%@`{\[?,#]/.test(text) || /^[-:][ \t]|^[-:]$/.test(text)) throw new NotSimple();
   const comment = text.search(/[ \t]#/);
-  const plain = (comment === -1 ? text : text.slice(0, comment)).trimEnd();
+  const plain = trimBlanksEnd(comment === -1 ? text : text.slice(0, comment));
   if (/:[ \t]|:$/.test(plain) || plain.includes('\t')) throw new NotSimple();
   return resolvePlain(plain);
 }
@@ -143,7 +143,7 @@ function readFlowScalar(text: string, start: number): { value: unknown; end: num
   }
   let end = start;
   while (end < text.length && !',[]{}#:'.includes(text[end])) end++;
-  const plain = text.slice(start, end).trimEnd();
+  const plain = trimBlanksEnd(text.slice(start, end));
   if (plain === '' || /^[&*!|>%@`?-]/.test(plain) || plain.includes('\t')) throw new NotSimple();
   return { value: resolvePlain(plain), end: start + plain.length };
 }
@@ -159,7 +159,17 @@ function findDoubleQuoteEnd(text: string): number {
 }
 
 function assertOnlyComment(rest: string): void {
-  if (rest.trim() !== '' && !/^[ \t]+#/.test(rest)) throw new NotSimple();
+  if (!/^[ \t]*$/.test(rest) && !/^[ \t]+#/.test(rest)) throw new NotSimple();
+}
+
+/**
+ * Without trailing spaces and tabs, YAML's only blanks. (String.prototype.trimEnd would also cut
+ * a no-break space or a line separator, which YAML reads as content.)
+ */
+function trimBlanksEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /**
@@ -183,6 +193,7 @@ class Parser {
   private end = 0;
   /** No structural line is left. */
   private done = false;
+  /** Nothing has been read yet: only the first line read may be a `---` marker. */
   private first = true;
 
   constructor(
@@ -225,6 +236,7 @@ class Parser {
         if (text.startsWith('---', start)) {
           const marker = text.slice(start, lineEnd);
           if (!this.first || !(marker === '---' || /^---[ \t]+#/.test(marker))) throw new NotSimple();
+          this.first = false; // a second marker starts another document: the full parser's business
           this.lineStart = lineEnd + 1;
           this.no++;
           continue;
@@ -397,7 +409,7 @@ class Parser {
       let key: string;
       let valueStart = plainKeyEnd(text, this.start, this.end);
       if (valueStart !== -1) {
-        const resolved = resolvePlain(text.slice(this.start, text.indexOf(':', this.start)).trimEnd());
+        const resolved = resolvePlain(trimBlanksEnd(text.slice(this.start, text.indexOf(':', this.start))));
         if (typeof resolved !== 'string') throw new NotSimple(); // `yes:` or `1:` keys: leave them to the full parser
         key = resolved;
       } else {
@@ -460,14 +472,15 @@ class Parser {
     let no = this.no + 1;
     for (; lineStart <= text.length; lineStart = this.rawLineEnd(lineStart) + 1, no++) {
       const line = text.slice(lineStart, this.rawLineEnd(lineStart));
-      if (line.trim() === '') {
-        if (line.includes('\t')) throw new NotSimple();
+      let lineIndent = 0;
+      while (line.charCodeAt(lineIndent) === 32) lineIndent++;
+      if (line.charCodeAt(lineIndent) === 9) throw new NotSimple(); // a tab in the indentation
+      if (lineIndent === line.length) {
+        // A blank line (spaces only): part of the block, kept for chomping.
         if (line.length > 0) spacedBlanks.push([contentLines.length, line]);
         contentLines.push('');
         continue;
       }
-      const lineIndent = line.length - line.trimStart().length;
-      if (/^[ ]*\t/.test(line)) throw new NotSimple();
       if (blockIndent === -1) {
         if (lineIndent <= indent) break;
         blockIndent = lineIndent;
