@@ -1,6 +1,8 @@
 // Splits a YAML stream into documents line by line, so a render can be checked while it is still
 // arriving and memory stays bounded by the largest document, not the whole stream.
 
+import { StrictUtf8Decoder } from './utf8Decoder.js';
+
 export interface RawDocument {
   /** Document text with LF line endings, starting at its `---` line when it has one. */
   text: string;
@@ -59,7 +61,7 @@ export async function* splitDocuments(chunks: Chunks): AsyncGenerator<RawDocumen
  * by line: this is the hot path.
  */
 export async function* splitDocumentBatches(chunks: Chunks): AsyncGenerator<RawDocument[]> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new StrictUtf8Decoder();
   let buffer = '';
   /** Where the next separator search starts, and where the current document starts. */
   let searchFrom = 0;
@@ -156,7 +158,7 @@ export async function* splitDocumentBatches(chunks: Chunks): AsyncGenerator<RawD
   for await (const chunk of chunks) {
     let text: string;
     try {
-      text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      text = typeof chunk === 'string' ? chunk : decoder.decode(chunk);
     } catch {
       const bytes = chunk as Uint8Array;
       const before = new TextDecoder().decode(bytes.subarray(0, firstInvalidOffset(bytes)));
@@ -167,7 +169,7 @@ export async function* splitDocumentBatches(chunks: Chunks): AsyncGenerator<RawD
     if (batch.length > 0) yield batch;
   }
   try {
-    take(decoder.decode());
+    take(decoder.end());
   } catch {
     throw new InvalidEncodingError(docLine + countNewlines(buffer.slice(docStart)));
   }
