@@ -25,6 +25,8 @@ function* pathsOf(value: unknown, prefix: JsonPath = []): Generator<JsonPath> {
 interface Tally {
   documents: number;
   fast: number;
+  /** Counted (not failed) only where given: documents whose only errors are inside passed-over keys. */
+  errorsInSkippedKeys?: number;
 }
 
 /** The value without the keys the fast parser was told to pass over. */
@@ -47,6 +49,13 @@ function compareDocument(raw: RawDocument, label: string, tally: Tally): void {
     if (skip) tally.fast++;
     const full = parseManifestFully(raw);
     const where = `${label} (document at line ${raw.startLine}${skip ? ', keys passed over' : ''})`;
+    if (skip && full.errors.length > 0 && tally.errorsInSkippedKeys !== undefined) {
+      // A known limit: what is inside a passed-over key is not read, so an error there goes
+      // unseen. It must be there: read in full, the same text is refused.
+      assert.equal(parseSimpleYaml(raw.text, raw.startLine, null), null, `${where}: an error outside passed-over keys was missed: ${JSON.stringify(full.errors)}`);
+      tally.errorsInSkippedKeys++;
+      continue;
+    }
     assert.equal(full.errors.length, 0, `${where}: the fast parser accepted a document the full parser rejects: ${JSON.stringify(full.errors)}`);
     assert.equal(full.manifests.length, 1, where);
     const [manifest] = full.manifests;
@@ -124,14 +133,14 @@ test('the fast parser agrees with the yaml package on thousands of mutated fixtu
   else t.diagnostic('../shared is absent: only the project fixtures are mutated');
   const originals: string[] = [];
   for (const file of files) for await (const raw of splitDocuments([readFileSync(file, 'utf8')])) if (raw.text.length < 4000) originals.push(raw.text);
-  const edits = [' ', '  ', '\t', '-', '- ', ':', ': ', '#', ' #', '|', '|-', '|+', '>', '"', "'", '\n', '\n\n', '---', '...', '%', '[', '{', ',', ']', '}',
+  const edits = ['\r', '\r\n', ' ', '  ', '\t', '-', '- ', ':', ': ', '#', ' #', '|', '|-', '|+', '>', '"', "'", '\n', '\n\n', '---', '...', '%', '[', '{', ',', ']', '}',
     '&a', '*a', '!', 'x', '\u00a0', 'yes', '0x1', '~', '\\', '"a\\tb"', "'it''s'"];
   let seed = 20261126;
   const random = (n: number) => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const tally: Tally = { documents: 0, fast: 0 };
+  const tally: Tally = { documents: 0, fast: 0, errorsInSkippedKeys: 0 };
   for (let i = 0; i < 4000; i++) {
     let text = originals[random(originals.length)];
     for (let edit = 1 + random(3); edit > 0; edit--) {
@@ -149,7 +158,12 @@ test('the fast parser agrees with the yaml package on thousands of mutated fixtu
     compareDocument({ text, startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 }, `mutation ${i} ${JSON.stringify(text)}`, tally);
   }
   t.diagnostic(`the fast parser accepted ${tally.fast} of ${tally.documents} mutated documents`);
+  t.diagnostic(`${tally.errorsInSkippedKeys} had their only syntax errors inside passed-over keys, which are not read`);
   assert.ok(tally.fast > 500, `only ${tally.fast} mutated documents took the fast path`);
+});
+
+test('text with a carriage return, which the splitter never leaves in a CRLF, is left to the full parser', () => {
+  for (const text of ['a: x\r\nb: 1\n', 'a: x\rb\n', 'a:\r\n  b: 1\n']) assert.equal(parseSimpleYaml(text, 1), null, JSON.stringify(text));
 });
 
 test('the fast parser agrees on the project fixtures', async () => {

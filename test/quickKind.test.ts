@@ -33,9 +33,10 @@ test('quickKind says null whenever the top level could hide or change the kind',
   for (const [name, text] of Object.entries(unsure)) assert.equal(quickKind(text), null, name);
 });
 
-test('quickKind splits lines on LF only, as YAML does, not on other line separators', () => {
-  // YAML 1.2 does not break lines at U+2028 or a lone CR inside a scalar; a regular expression's
-  // line anchors would, and would see a top-level `kind:` that is really part of a value.
+test('quickKind splits lines on LF only, as the full parser does, not on other line separators', () => {
+  // The yaml package reads U+2028 and a lone CR as part of a scalar (the splitter has already
+  // turned CRLF into LF); a regular expression's line anchors would break lines there, and see a
+  // top-level `kind:` that is really part of a value.
   assert.equal(quickKind('kind: Deployment\nmetadata:\n  name: "a\u2028kind: ConfigMap"\n'), 'Deployment');
   assert.equal(quickKind('kind: Deployment\nmetadata:\n  name: a\rkind: ConfigMap\n'), 'Deployment');
 });

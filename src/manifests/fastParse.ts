@@ -535,6 +535,8 @@ function run(text: string, startLine: number, trackPositions: boolean, skipKeys:
  * (at any depth) are left out of the value unread: only for keys no check ever looks at.
  */
 export function parseSimpleYaml(text: string, startLine: number, skipKeys: ReadonlySet<string> | null = null): FastDocument | null {
+  // Lines are read as LF-separated; a CR (the splitter turns CRLF into LF) is the full parser's.
+  if (text.includes('\r')) return null;
   const parsed = run(text, startLine, false, skipKeys);
   if (!parsed) return null;
   const value = parsed.value;
