@@ -3,13 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseSimpleYaml } from '../src/manifests/fastParse.js';
 import { parseManifestFully } from '../src/manifests/parseManifest.js';
 import { splitDocuments, type RawDocument } from '../src/manifests/splitDocuments.js';
 import type { JsonPath } from '../src/types.js';
 import { HELM4, PROJECT_ROOT, sharedDir } from './support/tools.js';
+import { yamlFilesUnder } from './support/yamlFiles.js';
 import { FIELDS_NEVER_READ } from '../src/rules/findPodSpecs.js';
 
 /** Every path in a value tree. */
@@ -70,16 +71,6 @@ function compareDocument(raw: RawDocument, label: string, tally: Tally): void {
 /** Compares both parsers on every document of a text. */
 async function compare(text: string, label: string, tally: Tally): Promise<void> {
   for await (const raw of splitDocuments([text])) compareDocument(raw, label, tally);
-}
-
-function yamlFilesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...yamlFilesUnder(full));
-    else if (/\.ya?ml$/.test(name)) out.push(full);
-  }
-  return out;
 }
 
 const TRAPS: Record<string, string> = {
