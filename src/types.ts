@@ -16,6 +16,22 @@ export interface Position {
   column: number;
 }
 
+/**
+ * What a report calls a target: its configured name in `run`, else its path as the user gave it.
+ * Assigned once, by the target driver; findings, errors, warnings and checked resources carry it,
+ * and formats group and join on it (never on a path or a label).
+ */
+export type TargetId = string & { readonly __targetId: unique symbol };
+
+export function targetId(name: string): TargetId {
+  return name as TargetId;
+}
+
+/** A target's id from its result: the one rule, used where the id is stamped and where it is joined on. */
+export function targetIdOf(target: Pick<TargetResult, 'name' | 'path'>): TargetId {
+  return targetId(target.name ?? target.path);
+}
+
 export interface ResourceRef {
   apiVersion: string | null;
   kind: string | null;
@@ -130,13 +146,13 @@ export interface Finding {
   /** The suppression that applies, when suppressed. */
   suppression: Suppression | null;
   notes: string[];
-  /** Name of the target the finding came from. */
-  target: string;
+  /** The target the finding came from. */
+  target: TargetId;
 }
 
 /** A resource whose pod specs were checked, with the checks that ran: a passing JUnit case unless it has findings. */
 export interface CheckedResource {
-  target: string;
+  target: TargetId;
   resource: ResourceRef;
   checks: CheckId[];
 }
@@ -169,7 +185,7 @@ export interface TargetResult {
 
 /** Something that could not be read, parsed or rendered. Always makes the run exit 2. */
 export interface ReportError {
-  target: string;
+  target: TargetId;
   file: string | null;
   line: number | null;
   message: string;
@@ -177,7 +193,7 @@ export interface ReportError {
 
 /** Something worth saying that does not change the verdict (a duplicate key, say). */
 export interface ReportWarning {
-  target: string;
+  target: TargetId;
   file: string | null;
   line: number | null;
   message: string;

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TargetSpec } from '../src/config/targets.js';
-import { runTargets } from '../src/pipeline/runTargets.js';
-import { emptyHelmRequest } from '../src/render/helmTemplate.js';
+import type { TargetSpec } from '../src/targets/targetsFile.js';
+import { runTargets } from '../src/targets/runTargets.js';
+import { emptyHelmRequest } from '../src/targets/helm/helmTemplate.js';
 import { defaultRuleConfig } from '../src/rules/hostNamespaceRule.js';
-import { SharedChartTrees, loadChartTree } from '../src/sources/chartTree.js';
+import { SharedChartTrees, loadChartTree } from '../src/targets/helm/chartTree.js';
 import { PROJECT_ROOT } from './support/runCli.js';
 import { HELM_VERSIONS } from './support/tools.js';
 

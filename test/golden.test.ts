@@ -27,6 +27,10 @@ interface Scenario {
   name: string;
   what: string;
   args(tools: HelmToolset): string[];
+  /** The exit code every format must give (default 1: findings). */
+  status?: number;
+  /** How many targets the report holds (default 1). */
+  targets?: number;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -49,6 +53,13 @@ const SCENARIOS: Scenario[] = [
     name: 'kustomize-prod',
     what: 'the prod overlay: patches, a component, an inline JSON patch',
     args: (tools) => ['kustomize', 'charts-fixtures/kustomize/overlays/prod', '--kustomize', tools.kubectl],
+  },
+  {
+    name: 'run',
+    what: 'run: a named chart, a chart with two value sets, a chart that fails to render, a manifests glob',
+    args: (tools) => ['run', '--config', 'test/fixtures/golden/run.yaml', '--helm', tools.helm, '--concurrency', '2'],
+    status: 2,
+    targets: 5,
   },
 ];
 
@@ -129,17 +140,34 @@ function checkJunit(output: string, expected: Expected): void {
   const junit = parseJunit(output);
   const { report } = expected;
   assert.equal(junit.suites.length, report.targets.length, 'one suite per target');
-  const cases = junit.suites.flatMap((suite) => suite.cases);
   const pairs = (findings: Report['findings']) => new Set(findings.map((f) => `${f.resource.kind}/${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name} ${f.check}`));
-  const failed = pairs(expected.open);
-  const skipped = [...pairs(expected.suppressed)].filter((pair) => !failed.has(pair));
-  assert.equal(cases.length, report.checked.reduce((sum, c) => sum + c.checks.length, 0), 'one case per resource and check');
-  assert.deepEqual(new Set(cases.filter((c) => c.failure).map((c) => `${c.classname} ${c.name}`)), failed);
-  assert.deepEqual(new Set(cases.filter((c) => c.skipped).map((c) => `${c.classname} ${c.name}`)), new Set(skipped));
+  // Each suite says what the JSON report says of its target: failures, skips, errors and cases.
+  for (const [index, target] of report.targets.entries()) {
+    const id = target.name ?? target.path;
+    const suite = junit.suites[index];
+    assert.equal(suite.name, id, 'suites in the order of the targets, named by their id');
+    const mine = (findings: Report['findings']) => findings.filter((f) => f.target === id);
+    const failed = pairs(mine(expected.open));
+    const skipped = [...pairs(mine(expected.suppressed))].filter((pair) => !failed.has(pair));
+    const cases = suite.cases;
+    const checked = report.checked.filter((c) => c.target === id);
+    const errors = report.errors.filter((e) => e.target === id);
+    assert.equal(cases.filter((c) => !c.error).length, checked.reduce((sum, c) => sum + c.checks.length, 0), `${id}: one case per resource and check`);
+    assert.deepEqual(new Set(cases.filter((c) => c.failure).map((c) => `${c.classname} ${c.name}`)), failed, `${id}: failures`);
+    assert.deepEqual(new Set(cases.filter((c) => c.skipped).map((c) => `${c.classname} ${c.name}`)), new Set(skipped), `${id}: skipped`);
+    assert.equal(cases.filter((c) => c.error).length, errors.length, `${id}: one error case per error`);
+    assert.equal(suite.tests, cases.length);
+    assert.equal(suite.failures, failed.size);
+    assert.equal(suite.errors, errors.length);
+    assert.equal(suite.skipped, skipped.length);
+  }
+  const cases = junit.suites.flatMap((suite) => suite.cases);
   assert.equal(junit.tests, cases.length);
-  assert.equal(junit.failures, failed.size);
-  assert.equal(junit.skipped, skipped.length);
-  for (const suite of junit.suites) assert.equal(suite.tests, suite.cases.length);
+  assert.equal(junit.failures, cases.filter((c) => c.failure).length);
+  assert.equal(junit.errors, report.errors.length);
+  assert.equal(junit.skipped, cases.filter((c) => c.skipped).length);
+  // Every resource with a pod spec, in every target, is a case.
+  assert.equal(cases.filter((c) => !c.error).length, report.checked.reduce((sum, c) => sum + c.checks.length, 0), 'checked covers every target');
 }
 
 function checkGithub(output: string, expected: Expected): void {
@@ -158,20 +186,26 @@ for (const tools of HELM_VERSIONS) {
     const written = new Set<string>();
     for (const scenario of SCENARIOS) {
       test(`${scenario.name}: ${scenario.what}`, () => {
+        const status = scenario.status ?? 1;
         const json = run([...scenario.args(tools), '--format', 'json']);
-        assert.equal(json.status, 1, json.stderr);
+        assert.equal(json.status, status, json.stderr);
         const report = JSON.parse(json.stdout) as Report;
         const expected: Expected = { report, open: report.findings.filter((f) => !f.suppressed), suppressed: report.findings.filter((f) => f.suppressed) };
         for (const format of Object.keys(FORMATS) as Format[]) {
           const result = format === 'json' ? json : run([...scenario.args(tools), '--format', format]);
-          assert.equal(result.status, 1, `${format}: ${result.stderr}`);
+          assert.equal(result.status, status, `${format}: ${result.stderr}`);
           const output = normalise(format, result.stdout);
           for (const forbidden of [PROJECT_ROOT, os.tmpdir(), tools.helm]) assert.ok(!output.includes(forbidden), `${format} output names ${forbidden}`);
           assertGolden(`${scenario.name}.${FORMATS[format]}`, output, written);
           if (format === 'sarif') checkSarif(result.stdout, expected);
           if (format === 'junit') checkJunit(result.stdout, expected);
           if (format === 'github') checkGithub(result.stdout, expected);
-          if (format === 'text') assert.match(output, /^fail: \d+ findings?, \d+ suppressed, 0 errors, .* in 1 target\n {2}by check: /m);
+          if (format === 'text') {
+            const verdict = status === 2 ? 'error' : 'fail';
+            const targets = scenario.targets ?? 1;
+            const errors = report.errors.length;
+            assert.match(output, new RegExp(`^${verdict}: \\d+ findings?, \\d+ suppressed, ${errors} errors?, .* in ${targets} targets?\\n {2}by check: `, 'm'));
+          }
         }
       });
     }

@@ -13,7 +13,7 @@ import {
   ToolNotFoundError,
   locateHelm,
   locateKubectl,
-} from '../src/render/helmBinary.js';
+} from '../src/process/toolLookup.js';
 import { HELM3, HELM4, HELM_VERSIONS, KUBECTL_132, KUBECTL_133, TOOLS_DIR } from './support/tools.js';
 
 const execFileAsync = promisify(execFile);

@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { locateKustomize } from '../src/render/helmBinary.js';
-import { kustomizeBuildArgs, prepareWorkspace, runKustomize } from '../src/render/kustomizeBuild.js';
+import { locateKustomize } from '../src/process/toolLookup.js';
+import { kustomizeBuildArgs, prepareWorkspace, runKustomize } from '../src/targets/kustomize/kustomizeBuild.js';
 import { stripAnnotations } from '../src/manifests/stripAnnotations.js';
 import {
   ORIGIN_ANNOTATION,
@@ -20,7 +20,7 @@ import {
   parseTransformationsAnnotation,
   parseYamlFile,
   resolveKustomizeSource,
-} from '../src/sources/kustomizeOrigins.js';
+} from '../src/targets/kustomize/kustomizeOrigins.js';
 import { BIN, PROJECT_ROOT, assertNoStackTrace, runCli, type CliResult } from './support/runCli.js';
 import { HELM3, HELM_VERSIONS, type HelmToolset } from './support/tools.js';
 import { processesWith } from './support/processes.js';

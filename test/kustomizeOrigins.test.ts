@@ -7,10 +7,10 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { stripDocumentAnnotations } from '../src/manifests/stripAnnotations.js';
-import { KustomizeNotFoundError, kustomizeStyle, locateKustomize } from '../src/render/helmBinary.js';
-import { kustomizeBuildArgs, wrapperKustomization, type KustomizeRequest } from '../src/render/kustomizeBuild.js';
-import { kustomizeErrorText } from '../src/render/kustomizeFailure.js';
-import { chartDirOfTemplateArgs, realHelmArgs, versionAnswer } from '../src/render/kustomizeHelm.js';
+import { KustomizeNotFoundError, kustomizeStyle, locateKustomize } from '../src/process/toolLookup.js';
+import { kustomizeBuildArgs, wrapperKustomization, type KustomizeRequest } from '../src/targets/kustomize/kustomizeBuild.js';
+import { kustomizeErrorText } from '../src/targets/kustomize/kustomizeFailure.js';
+import { chartDirOfTemplateArgs, realHelmArgs, versionAnswer } from '../src/targets/kustomize/helmRelay.js';
 import {
   matchesLabelSelector,
   parseOriginAnnotation,
@@ -19,8 +19,8 @@ import {
   resolveKustomizeSource,
   type KustomizeOrigin,
   type OriginMapping,
-} from '../src/sources/kustomizeOrigins.js';
-import { withResults } from '../src/pipeline/krmFunction.js';
+} from '../src/targets/kustomize/kustomizeOrigins.js';
+import { withResults } from '../src/targets/kustomize/krmFunction.js';
 
 const ROOT = '/build';
 

@@ -120,7 +120,7 @@ test('an alias bomb stops with an error instead of exhausting memory', async () 
 test('invalid UTF-8 is an error naming the line', async () => {
   const bytes = new Uint8Array([...new TextEncoder().encode('a: 1\nb: '), 0xff, 0xfe, 0x0a]);
   const out = await (await import('../src/pipeline/checkStream.js')).checkStream([bytes], {
-    target: 't',
+    target: (await import('../src/types.js')).targetId('t'),
     file: 'bad.yaml',
     config: (await import('../src/rules/hostNamespaceRule.js')).defaultRuleConfig(),
     sourceOf: () => ({ source: null }),

@@ -11,7 +11,7 @@ import { main } from '../src/cli/main.js';
 import { buildReport } from '../src/report/buildReport.js';
 import { formatReport, FORMATS } from '../src/report/formats.js';
 import { fingerprintOf } from '../src/report/sarif.js';
-import type { Finding, Report } from '../src/types.js';
+import { targetId, type Finding, type Report } from '../src/types.js';
 import { parseJunit, sarifSchemaErrors } from './support/formats.js';
 import { BIN, FIXTURES, PROJECT_ROOT, assertNoStackTrace, runCli } from './support/runCli.js';
 
@@ -36,7 +36,7 @@ function finding(fields: Partial<Finding> = {}): Finding {
     suppressed: false,
     suppression: null,
     notes: [],
-    target: 'chart',
+    target: targetId('chart'),
     ...fields,
   };
 }
@@ -50,7 +50,7 @@ function report(findings: Finding[], extra: Partial<Parameters<typeof buildRepor
     warnings: [],
     resources: 1,
     podSpecs: 1,
-    checked: [{ target: 'chart', resource: findings[0]?.resource ?? { apiVersion: 'v1', kind: 'Pod', namespace: null, name: 'ok' }, checks: ['host-ipc', 'host-network'] }],
+    checked: [{ target: targetId('chart'), resource: findings[0]?.resource ?? { apiVersion: 'v1', kind: 'Pod', namespace: null, name: 'ok' }, checks: ['host-ipc', 'host-network'] }],
     ...extra,
   });
 }
@@ -173,10 +173,10 @@ describe('SARIF', () => {
 
   test('the rendered location only when no source is known; a stream without one gets a logical location', () => {
     const noSource = finding({ source: null, values: [{ key: 'net', file: '--set', line: null, layer: 'user' }] });
-    const stdin = finding({ source: null, target: '-' });
+    const stdin = finding({ source: null, target: targetId('-') });
     const withError = report([noSource, stdin], {
-      errors: [{ target: 'chart', file: 'chart', line: null, message: 'helm template failed' }],
-      warnings: [{ target: 'chart', file: '<stdin>', line: 3, message: 'duplicate key' }],
+      errors: [{ target: targetId('chart'), file: 'chart', line: null, message: 'helm template failed' }],
+      warnings: [{ target: targetId('chart'), file: '<stdin>', line: 3, message: 'duplicate key' }],
     });
     const log = JSON.parse(formatReport(withError, 'sarif', { color: false }));
     assert.deepEqual(sarifSchemaErrors(log), []);

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, assertNoStackTrace, runCli } from './support/runCli.js';
 import { processesWith } from './support/processes.js';
 import { HELM_VERSIONS } from './support/tools.js';
-import { KEPT_CA_CERTS, MOVE_CA_CERTS_ASIDE, userEnvironment } from '../src/render/launcherEnvironment.js';
+import { KEPT_CA_CERTS, MOVE_CA_CERTS_ASIDE, userEnvironment } from '../src/process/launcherEnvironment.js';
 
 /** What bin/run.js's loader reports for the install at `root`, asked by a fresh Node. */
 function loaderReport(root: string): { cacheUsed: boolean; id: string | null; version: string } {

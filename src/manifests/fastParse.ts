@@ -68,6 +68,8 @@ function resolvePlain(text: string): unknown {
   if (text === '' || text === '~') return null;
   if (DECIMAL.test(text)) return Number(text);
   if (scalarCache.has(text)) return scalarCache.get(text);
+  // Alone, `---` or `...` would be read as a document marker, not as the scalar it is here.
+  if (text.startsWith('---') || text.startsWith('...')) throw new NotSimple();
   let value: unknown;
   try {
     const doc = parseDocument(text, { version: '1.1' });

@@ -1,3 +1,4 @@
+// JSON paths printed the way Kubernetes names fields in its messages.
 import type { JsonPath } from '../types.js';
 
 /** `['spec', 'containers', 0, 'ports']` -> `spec.containers[0].ports` */

@@ -6,12 +6,23 @@ import { formatJsonPath } from '../manifests/jsonPath.js';
 import { quickKind } from '../manifests/quickKind.js';
 import { evaluateManifest } from '../rules/hostNamespaceRule.js';
 import { FIELDS_NEVER_READ, kindNeverHoldsPods, valueAt } from '../rules/findPodSpecs.js';
-import { RULE_ID, type Finding } from '../types.js';
-import type { StreamContext, StreamOutcome } from './checkStream.js';
+import { RULE_ID, type Finding, type RuleConfig, type TargetId } from '../types.js';
+import type { StreamOutcome } from './outcome.js';
+import type { SourceMapper } from './sourceMapping.js';
 import { applySuppressions, type DocumentFinding } from './suppressFindings.js';
 
-export function emptyOutcome(): StreamOutcome {
-  return { findings: [], errors: [], warnings: [], resources: 0, podSpecs: 0, checked: [] };
+/** What checking a stream of documents needs besides the documents. */
+export interface StreamContext {
+  /** The target's id, carried by every finding, error and checked resource. */
+  target: TargetId;
+  /** File named in errors and warnings (null for a stream without one). */
+  file: string | null;
+  config: RuleConfig;
+  sourceOf: SourceMapper;
+  /** The chart argument of a Helm target, which configuration exemptions may name. */
+  chart?: string;
+  /** False for a render whose findings are only compared, never reported (introducedBy). */
+  suppressions?: boolean;
 }
 
 /** What checking one document needs besides the document itself. */
@@ -105,14 +116,4 @@ export function checkDocument(raw: RawDocument, context: DocumentContext, outcom
       });
     }
   }
-}
-
-/** Adds one outcome's results to another, keeping their order. */
-export function mergeOutcome(into: StreamOutcome, from: StreamOutcome): void {
-  for (const finding of from.findings) into.findings.push(finding);
-  for (const error of from.errors) into.errors.push(error);
-  for (const warning of from.warnings) into.warnings.push(warning);
-  for (const site of from.checked) into.checked.push(site);
-  into.resources += from.resources;
-  into.podSpecs += from.podSpecs;
 }

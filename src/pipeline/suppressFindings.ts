@@ -5,7 +5,7 @@
 import { commentsOf, type YamlComment } from '../manifests/comments.js';
 import type { ParsedManifest } from '../manifests/parseManifest.js';
 import { isObject, valueAt } from '../rules/findPodSpecs.js';
-import type { SourceMapper } from '../sources/manifestSource.js';
+import type { SourceMapper } from './sourceMapping.js';
 import {
   IGNORE_ANNOTATION,
   INLINE_MARKER,

@@ -2,6 +2,7 @@
 // `::notice` for a suppressed one), errors and warnings as annotations too, then a summary line.
 import type { Finding, Report, ReportError, ReportWarning } from '../types.js';
 import { describeSuppression } from './suppressionText.js';
+import { TargetPaths } from './targetPaths.js';
 
 /** The escaping the runner undoes in a command's data (the message). */
 function data(value: string): string {
@@ -27,24 +28,25 @@ function resourceOf(finding: Finding): string {
 }
 
 /** file, line and column: the source to edit; annotations need a file in the repository. */
-function placeOf(finding: Finding): Record<string, string | number | undefined> {
+function placeOf(finding: Finding, paths: TargetPaths): Record<string, string | number | undefined> {
   const source = finding.source;
   if (source) return { file: source.file, line: source.line, col: source.exact ? source.column : undefined };
-  if (finding.rendered && finding.target !== '-') return { file: finding.target };
+  const rendered = paths.renderedFile(finding.target);
+  if (finding.rendered && rendered) return { file: rendered };
   return {};
 }
 
-function findingCommand(finding: Finding): string {
+function findingCommand(finding: Finding, paths: TargetPaths): string {
   const title = `hostns-check ${finding.check}: ${resourceOf(finding)}`;
   if (finding.suppressed && finding.suppression) {
-    return command('notice', { ...placeOf(finding), title: `${title} (suppressed)` }, describeSuppression(finding.suppression));
+    return command('notice', { ...placeOf(finding, paths), title: `${title} (suppressed)` }, describeSuppression(finding.suppression));
   }
   const lines = [finding.message];
   const [effective] = finding.values;
   if (effective) lines.push(`set by ${effective.file}${effective.line !== null ? `:${effective.line}` : ''} (${effective.key})`);
   if (finding.introducedBy === 'overrides') lines.push("introduced by your values overrides; the chart's own values do not produce it");
   lines.push(...finding.notes.map((note) => `note: ${note}`));
-  return command('error', { ...placeOf(finding), title }, lines.join('\n'));
+  return command('error', { ...placeOf(finding, paths), title }, lines.join('\n'));
 }
 
 function problemCommand(problem: ReportError | ReportWarning, level: 'error' | 'warning'): string {
@@ -53,8 +55,9 @@ function problemCommand(problem: ReportError | ReportWarning, level: 'error' | '
 }
 
 export function formatGithub(report: Report): string {
+  const paths = new TargetPaths(report.targets);
   const lines = [
-    ...report.findings.map(findingCommand),
+    ...report.findings.map((finding) => findingCommand(finding, paths)),
     ...report.errors.map((error) => problemCommand(error, 'error')),
     ...report.warnings.map((warning) => problemCommand(warning, 'warning')),
   ];

@@ -1,7 +1,7 @@
 // JUnit XML for CI test dashboards (GitLab, Jenkins, Azure DevOps): a test suite per target and a
 // test case per resource and check; findings are failures, suppressed findings skipped, and what
 // could not be read or rendered an error case of its target.
-import { CHECK_IDS, type CheckId, type Finding, type Report, type ReportError, type ResourceRef } from '../types.js';
+import { CHECK_IDS, targetIdOf, type CheckId, type Finding, type Report, type ReportError, type ResourceRef } from '../types.js';
 import { describeSuppression } from './suppressionText.js';
 
 /** XML 1.0 forbids these control characters even when escaped. */
@@ -92,14 +92,15 @@ export function formatJunit(report: Report): string {
   const suites: string[] = [];
   const all: Case[] = [];
   for (const target of report.targets) {
+    const id = targetIdOf(target);
     // Every resource with a pod spec, and any a finding names (a report built without the list).
     const resources = new Map<string, { resource: ResourceRef; checks: CheckId[] }>();
-    for (const entry of report.checked.filter((c) => c.target === target.path)) {
-      resources.set(resourceKey(target.path, entry.resource), { resource: entry.resource, checks: entry.checks });
+    for (const entry of report.checked.filter((c) => c.target === id)) {
+      resources.set(resourceKey(id, entry.resource), { resource: entry.resource, checks: entry.checks });
     }
-    const findings = report.findings.filter((f) => f.target === target.path);
+    const findings = report.findings.filter((f) => f.target === id);
     for (const finding of findings) {
-      const key = resourceKey(target.path, finding.resource);
+      const key = resourceKey(id, finding.resource);
       const known = resources.get(key);
       if (!known) resources.set(key, { resource: finding.resource, checks: [finding.check] });
       else if (!known.checks.includes(finding.check)) known.checks = [...known.checks, finding.check];
@@ -107,14 +108,14 @@ export function formatJunit(report: Report): string {
     const cases: Case[] = [];
     for (const [key, { resource, checks }] of resources) {
       for (const check of CHECK_IDS.filter((id) => checks.includes(id))) {
-        cases.push(checkCase(resource, check, findings.filter((f) => f.check === check && resourceKey(target.path, f.resource) === key)));
+        cases.push(checkCase(resource, check, findings.filter((f) => f.check === check && resourceKey(id, f.resource) === key)));
       }
     }
-    for (const error of report.errors.filter((e) => e.target === target.path)) cases.push(errorCase(error, target.path));
+    for (const error of report.errors.filter((e) => e.target === id)) cases.push(errorCase(error, id));
     all.push(...cases);
     const properties = `    <properties>\n      <property name="type" value="${attribute(target.type)}"/>\n    </properties>`;
     const body = [properties, ...cases.map((c) => c.xml)].join('\n');
-    suites.push(`  <testsuite${attributes({ name: target.path, ...counts(cases) })}>\n${body}\n  </testsuite>`);
+    suites.push(`  <testsuite${attributes({ name: id, ...counts(cases) })}>\n${body}\n  </testsuite>`);
   }
   const head = `<testsuites${attributes({ name: `${report.tool.name} k8s-host-namespace`, ...counts(all) })}>`;
   return ['<?xml version="1.0" encoding="UTF-8"?>', head, ...suites, '</testsuites>', ''].join('\n');

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { RULE_ID, type CheckDescription, type Finding, type Report, type ReportError, type ReportWarning, type RuleDescription } from '../types.js';
 import { RULE_ANCHOR, helpUri } from './helpLinks.js';
+import { TargetPaths } from './targetPaths.js';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
@@ -73,7 +74,7 @@ function descriptor(check: CheckDescription, options: SarifOptions): Json {
 }
 
 /** The finding's location: the file to edit; the rendered output only when no source is known. */
-function primaryLocation(finding: Finding): Json {
+function primaryLocation(finding: Finding, paths: TargetPaths): Json {
   const logical = { logicalLocations: [{ name: finding.resource.name ?? '?', fullyQualifiedName: resourceName(finding), kind: 'resource' }] };
   const source = finding.source;
   if (source) {
@@ -82,10 +83,11 @@ function primaryLocation(finding: Finding): Json {
     if (source.text !== undefined) region.snippet = { text: source.text };
     return { ...physical(source.file, source.line, region), ...logical };
   }
-  if (finding.rendered && finding.target !== '-') {
+  const rendered = paths.renderedFile(finding.target);
+  if (finding.rendered && rendered) {
     return {
-      ...physical(finding.target, finding.rendered.line, { startColumn: finding.rendered.column }),
-      message: { text: `line ${finding.rendered.line} of the rendered output of ${finding.target}; no source file is known` },
+      ...physical(rendered, finding.rendered.line, { startColumn: finding.rendered.column }),
+      message: { text: `line ${finding.rendered.line} of the rendered output of ${rendered}; no source file is known` },
       ...logical,
     };
   }
@@ -116,14 +118,14 @@ function messageOf(finding: Finding): string {
   return text;
 }
 
-function resultOf(finding: Finding, ruleIndex: number): Json {
+function resultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Json {
   const related = relatedLocations(finding);
   const result: Json = {
     ruleId: finding.check,
     ruleIndex,
     level: 'error',
     message: { text: messageOf(finding) },
-    locations: [primaryLocation(finding)],
+    locations: [primaryLocation(finding, paths)],
     partialFingerprints: { [FINGERPRINT_KEY]: fingerprintOf(finding) },
   };
   if (related.length > 0) result.relatedLocations = related;
@@ -160,6 +162,7 @@ function notification(problem: ReportError | ReportWarning, level: 'error' | 'wa
 export function formatSarif(report: Report, options: SarifOptions): string {
   const checks = options.rule.checks;
   const ruleIndex = new Map(checks.map((check, index) => [check.id, index]));
+  const paths = new TargetPaths(report.targets);
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
@@ -184,7 +187,7 @@ export function formatSarif(report: Report, options: SarifOptions): string {
             ],
           },
         ],
-        results: report.findings.map((finding) => resultOf(finding, ruleIndex.get(finding.check) ?? 0)),
+        results: report.findings.map((finding) => resultOf(finding, ruleIndex.get(finding.check) ?? 0, paths)),
         columnKind: 'unicodeCodePoints',
         properties: { targets: report.targets, summary: report.summary },
       },

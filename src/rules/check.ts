@@ -1,3 +1,4 @@
+// What a check of the rule is: its metadata beside its logic, and helpers the checks share.
 import type { CheckId, RuleConfig, Violation } from '../types.js';
 import type { PodSpecView } from './podSpec.js';
 

@@ -1,12 +1,13 @@
-import { checkStream, type StreamOutcome } from '../../src/pipeline/checkStream.js';
+import { checkStream } from '../../src/pipeline/checkStream.js';
+import type { StreamOutcome } from '../../src/pipeline/outcome.js';
 import { defaultRuleConfig } from '../../src/rules/hostNamespaceRule.js';
-import { manifestFileSource } from '../../src/sources/manifestSource.js';
-import type { RuleConfig } from '../../src/types.js';
+import { manifestFileSource } from '../../src/pipeline/sourceMapping.js';
+import { targetId, type RuleConfig } from '../../src/types.js';
 
 /** Runs the whole manifest pipeline over YAML text as if it were the file `input.yaml`. */
 export function checkYaml(text: string, overrides: Partial<RuleConfig> = {}): Promise<StreamOutcome> {
   const config = { ...defaultRuleConfig(), ...overrides };
-  return checkStream([text], { target: 'input.yaml', file: 'input.yaml', config, sourceOf: manifestFileSource('input.yaml') });
+  return checkStream([text], { target: targetId('input.yaml'), file: 'input.yaml', config, sourceOf: manifestFileSource('input.yaml') });
 }
 
 /** `check@line` for each finding, in report order, for compact assertions. */

@@ -1,0 +1,120 @@
+// What every command shares: the process's streams, the options of every checking command, the
+// report writer and exit code, the debug channel, and the mistakes that are exit 2.
+import { Option, type Command } from 'commander';
+import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';
+import { FORMATS, isFormatName } from '../report/formatNames.js';
+import type { TargetRun } from '../pipeline/outcome.js';
+import { toolVersion } from '../process/packageFiles.js';
+import type { TargetContext } from '../targets/targetKind.js';
+import { writeReportFile } from './writeOutput.js';
+
+export interface CliIo {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdin: AsyncIterable<string | Uint8Array>;
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+}
+
+/** What a command's action needs from the program that parsed it. */
+export interface CommandContext {
+  io: CliIo;
+  /** Everything after `--`. */
+  extraArgs: string[];
+  setExit(code: number): void;
+}
+
+/** A mistake in how the tool was called: exit 2 with this message. */
+export class UsageError extends Error {}
+
+export interface CommonOptions {
+  format: string;
+  output?: string;
+  color: boolean;
+  config?: string;
+  minUid?: string;
+  allowHostPorts?: string[];
+  failOn?: string;
+  helpBase?: string;
+  debug?: boolean;
+}
+
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A renderer's warnings, shown on standard error as whole lines (never a failure). */
+export function warnTo(io: CliIo): (text: string) => void {
+  return (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** `--debug` given to Helm reaches a plugin as HELM_DEBUG. */
+export function helmDebug(env: NodeJS.ProcessEnv): boolean {
+  return env.HELM_DEBUG === 'true' || env.HELM_DEBUG === '1';
+}
+
+/** Where `--debug` (or HELM_DEBUG) sends what runs and why a mapping fell back; undefined when off. */
+export function debugTo(io: CliIo, options: { debug?: boolean }): ((text: string) => void) | undefined {
+  return options.debug || helmDebug(io.env) ? (text) => io.stderr.write(`hostns-check: ${text}\n`) : undefined;
+}
+
+/** The context a target is checked in, from the command's options. */
+export function targetContext(io: CliIo, options: { debug?: boolean }, timeoutSeconds: number, config: TargetContext['config']): TargetContext {
+  return { cwd: io.cwd, env: io.env, timeoutSeconds, config, warn: warnTo(io), debug: debugTo(io, options) };
+}
+
+/** Options every checking command shares. */
+export function addCommonOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--format <format>', 'report format').choices([...FORMATS]).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('--no-color', 'never colour the text report')
+    .option('-c, --config <file>', 'configuration file (default: .hostns-check.yaml found upward)')
+    .option('--min-uid <uid>', 'lowest allowed runAsUser (default 10000)')
+    .option('--allow-host-ports <ranges>', 'allowed hostPort ranges, e.g. 80,8000-8100 (repeatable)', collect)
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 on unsuppressed findings (error), or only report them (none); errors always exit 2')
+        .choices([...FAIL_ON_LEVELS])
+        .default('error'),
+    )
+    .option('--help-base <url>', 'absolute URL the SARIF help links point into, one #anchor per check (default: the project docs)')
+    .option('--debug', 'say what runs, and why a finding could not be mapped to its exact line (also HELM_DEBUG)');
+}
+
+/** `--help-base`: SARIF wants absolute URIs. */
+function helpBaseOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--help-base must be an absolute URL like https://example.org/docs, not "${text}"`);
+  }
+  return url.href;
+}
+
+/** Seconds from `--timeout`; a usage error for anything else. */
+export function parseTimeout(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not "${text}"`);
+  return seconds;
+}
+
+/** Builds the report of these targets, writes it where the options say, and returns the exit code. */
+export async function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): Promise<number> {
+  const { formatReport } = await import('../report/formats.js');
+  const report = buildReport({
+    version: toolVersion(),
+    targets: runs.map((r) => r.target),
+    findings: runs.flatMap((r) => r.outcome.findings),
+    errors: runs.flatMap((r) => r.outcome.errors),
+    warnings: runs.flatMap((r) => r.outcome.warnings),
+    resources: runs.reduce((sum, r) => sum + r.outcome.resources, 0),
+    podSpecs: runs.reduce((sum, r) => sum + r.outcome.podSpecs, 0),
+    checked: runs.flatMap((r) => r.outcome.checked),
+  });
+  const format = isFormatName(options.format) ? options.format : 'text';
+  const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase) });
+  if (options.output) writeReportFile(options.output, text, io.cwd);
+  else io.stdout.write(text);
+  return exitCodeOf(report, (options.failOn ?? 'error') as FailOn);
+}

@@ -1,0 +1,94 @@
+// Maps a finding in `helm template` output to the template line that wrote the key and the
+// values lines that set its value.
+import type { JsonPath, SourceLocation } from '../../types.js';
+import { loadChartTree, resolveSourceHeader, type ChartNode } from './chartTree.js';
+import { streamSource, type SourceMapper, type SourceQuery } from '../../pipeline/sourceMapping.js';
+import { TemplateIndex, type RenderedStep } from './templateWalk.js';
+import { ValuesFiles, valuesOrigins, type UserValues } from './valuesOrigins.js';
+
+export interface HelmSourceOptions {
+  /** The chart as the user named it (a folder or .tgz; anything else maps by `# Source:` only). */
+  chart: string;
+  cwd: string;
+  user: UserValues;
+  /** Where the chart's files come from (`run` shares them across a chart's targets). */
+  loadTree?: (chart: string, cwd: string) => ChartNode | null;
+  /** Told why the chart could not be read for mapping (--debug). */
+  debug?: (text: string) => void;
+}
+
+/** The rendered steps of a path below the resource, each with the rendered line it is on. */
+function renderedSteps(query: SourceQuery, path: JsonPath): RenderedStep[] {
+  const lines = query.document.text.split('\n');
+  const below = path.slice(query.resourcePath.length);
+  return below.map((segment, i) => {
+    const position = query.locate([...query.resourcePath, ...below.slice(0, i + 1)]);
+    const text = position ? lines[position.line - query.document.startLine] : undefined;
+    return { segment, line: text === undefined ? null : text.trim() };
+  });
+}
+
+/** A Helm source mapper, and a way to read the chart before the first finding asks for it. */
+export interface HelmSourceMapper extends SourceMapper {
+  /**
+   * Reads the chart's files (subchart archives included) now. Worth calling while Helm renders:
+   * the work is the same, but it is no longer between Helm's output and the report.
+   */
+  prepare(): void;
+}
+
+export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
+  let tree: ChartNode | null | undefined;
+  let index: TemplateIndex | null = null;
+  /** Why the chart's files could not be read: mapping is best effort, the render's verdict stands. */
+  let unreadable: string | null = null;
+  const files = new ValuesFiles(options.cwd);
+  const prepare = () => {
+    if (tree !== undefined) return;
+    try {
+      tree = (options.loadTree ?? loadChartTree)(options.chart, options.cwd);
+      index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0) : null;
+    } catch (error) {
+      tree = null;
+      index = null;
+      unreadable = `the chart's files could not be read for mapping (${error instanceof Error ? error.message : String(error)})`;
+      options.debug?.(`${unreadable}; findings point at their # Source: template file`);
+    }
+  };
+  const mapper: SourceMapper = (query) => {
+    const fallback = streamSource(query);
+    prepare();
+    const header = query.document.sourceHeader;
+    const located = tree && header ? resolveSourceHeader(tree, header) : null;
+    if (!tree || !index || !located) {
+      const reason = tree ? 'the # Source: template is not among the chart files' : (unreadable ?? 'the chart is not a local folder or archive');
+      return withReason(fallback, reason);
+    }
+    const file = index.file(located.chart, located.file);
+    const missing = query.rendered !== null && query.locate(query.path) === null;
+    const path = missing && query.anchorPath ? query.anchorPath : query.path;
+    const steps = renderedSteps(query, path);
+    const walked = file && steps.length > 0 ? index.walk(file, steps, missing) : null;
+    if (!walked) {
+      return withReason(
+        { source: { file: located.chart.display(located.file), line: fallback.source?.line ?? 1, exact: false } },
+        'no line of the template matches the rendered key',
+      );
+    }
+    const source: SourceLocation = {
+      file: walked.file.chart.display(walked.file.file),
+      line: walked.line.no,
+      exact: walked.exact,
+      column: (walked.line.key !== null ? walked.line.keyCol : walked.line.indent) + 1,
+      text: walked.line.text,
+    };
+    if (!walked.exact && walked.reason) source.reason = walked.reason;
+    const values = walked.values ? valuesOrigins(walked.values.chart, walked.values.path, options.user, files) : [];
+    return { source, values };
+  };
+  return Object.assign(mapper, { prepare });
+}
+
+function withReason(mapping: ReturnType<SourceMapper>, reason: string): ReturnType<SourceMapper> {
+  return mapping.source ? { ...mapping, source: { ...mapping.source, reason } } : mapping;
+}

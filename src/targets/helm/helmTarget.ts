@@ -1,0 +1,195 @@
+// A Helm chart as a target: `helm template` with the user's values, each document checked as it
+// arrives, findings mapped to template and values lines, and, when the user gave overrides, a
+// second render with the chart's own values to say which findings the overrides introduced.
+// Helm is started before anything else is awaited: the later stages (brought in with import())
+// and the configuration load while it renders instead of before.
+import { checkStream } from '../../pipeline/checkStream.js';
+import type { StreamOutcome } from '../../pipeline/outcome.js';
+import { noSource, streamSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
+import { targetId, type Finding } from '../../types.js';
+import type { TargetContext, TargetKind } from '../targetKind.js';
+import { copyChartForWriting } from './chartCopy.js';
+import type { ChartNode, SharedChartTrees } from './chartTree.js';
+import { describeHelmFailure } from './helmFailure.js';
+import { runHelmTemplate, type HelmExit, type HelmRun, type HelmTemplateRequest } from './helmTemplate.js';
+import type { UserValues } from './valuesOrigins.js';
+
+export interface HelmSpec {
+  request: HelmTemplateRequest;
+  /** The helm binary. */
+  helm: string;
+  /**
+   * Renders with the chart's defaults, shared across targets (`run` checks one chart under many
+   * value sets: its defaults are rendered once, not once per set).
+   */
+  defaultsRenders?: Map<string, Promise<Rendered>>;
+  /** The chart's files, read once for all targets of a chart in `run`. */
+  chartTrees?: SharedChartTrees;
+}
+
+export interface Rendered {
+  outcome: StreamOutcome;
+  exit: HelmExit;
+}
+
+function succeeded(exit: HelmExit): boolean {
+  return exit.exitCode === 0 && !exit.signal && !exit.timedOut;
+}
+
+/** The same chart with its own values only: no -f, no --set*. */
+function withoutOverrides(request: HelmTemplateRequest): HelmTemplateRequest {
+  return { ...request, values: [], set: [], setString: [], setFile: [], setJson: [], setLiteral: [], dependencyUpdate: false };
+}
+
+function hasOverrides(request: HelmTemplateRequest): boolean {
+  return [request.values, request.set, request.setString, request.setFile, request.setJson, request.setLiteral].some((list) => list.length > 0);
+}
+
+/** What identifies a finding across two renders of the same chart. */
+function findingKey(finding: Finding): string {
+  const { kind, namespace, name } = finding.resource;
+  return JSON.stringify([finding.check, kind, namespace, name, finding.container, finding.path]);
+}
+
+/** A Helm run that is stopped (and waited for) unless it has already ended. */
+function stoppable(run: HelmRun): HelmRun & { stop(): Promise<void> } {
+  let ended = false;
+  const done = run.done.then((exit) => {
+    ended = true;
+    return exit;
+  });
+  return {
+    ...run,
+    done,
+    async stop() {
+      if (!ended) run.kill();
+      await done;
+    },
+  };
+}
+
+/** A render whose findings are only compared, never reported: the chart's own values (introducedBy). */
+async function renderForComparison(request: HelmTemplateRequest, spec: HelmSpec, context: TargetContext): Promise<Rendered> {
+  const run = stoppable(runHelmTemplate(request, { ...context, helm: spec.helm }));
+  try {
+    const config = await context.config;
+    const outcome = await checkStream(run.stdout, { target: targetId(request.chart), file: request.chart, config, sourceOf: noSource, suppressions: false });
+    return { outcome, exit: await run.done };
+  } finally {
+    await run.stop();
+  }
+}
+
+/** The render with the chart's defaults, shared between the targets of one chart in `run`. */
+function defaultsRender(request: HelmTemplateRequest, spec: HelmSpec, context: TargetContext, shareable: boolean): Promise<Rendered> {
+  const key = JSON.stringify([request, spec.helm]);
+  const shared = shareable ? spec.defaultsRenders?.get(key) : undefined;
+  if (shared) return shared;
+  const rendered = renderForComparison(request, spec, context);
+  // When the main render fails first (a configuration mistake fails both), this one is never
+  // awaited: its failure must not surface as an unhandled rejection, the main one is reported.
+  rendered.catch(() => undefined);
+  if (shareable) spec.defaultsRenders?.set(key, rendered);
+  return rendered;
+}
+
+/** The values the user gave, in the form the values mapping reads them. */
+export function userValues(request: HelmTemplateRequest): UserValues {
+  const sets = [
+    ...request.setJson.map((text) => ({ flag: '--set-json', text })),
+    ...request.set.map((text) => ({ flag: '--set', text })),
+    ...request.setString.map((text) => ({ flag: '--set-string', text })),
+    ...request.setFile.map((text) => ({ flag: '--set-file', text })),
+    ...request.setLiteral.map((text) => ({ flag: '--set-literal', text })),
+  ];
+  return { files: request.values, sets };
+}
+
+/** A `chart/templates/x.yaml` path as Helm writes it, relative to the working directory when the chart is local. */
+async function chartFileShown(chart: string, cwd: string, file: string): Promise<string> {
+  const { loadChartTree, resolveSourceHeader } = await import('./chartTree.js');
+  let tree: ChartNode | null = null;
+  try {
+    tree = loadChartTree(chart, cwd);
+  } catch {
+    return file; // the chart's files cannot be read: Helm's own name for the file stands
+  }
+  const found = tree ? resolveSourceHeader(tree, file) : null;
+  return found ? found.chart.display(found.file) : file;
+}
+
+export const helmKind: TargetKind<HelmSpec> = {
+  type: 'helm',
+  pathOf: (spec) => spec.request.chart,
+  documents: 'rendered document(s)',
+  async open(spec, context) {
+    const { request } = spec;
+    const copy = request.dependencyUpdate ? copyChartForWriting(request.chart, context.cwd) : null;
+    const effective = copy ? { ...request, chart: copy.chart } : request;
+    const run = stoppable(runHelmTemplate(effective, { ...context, helm: spec.helm }));
+    const overrides = hasOverrides(request);
+    // Without overrides this render is the chart's defaults: other targets of the chart reuse it.
+    let shareMain: ((rendered: Rendered) => void) | undefined;
+    let failMain: ((error: unknown) => void) | undefined;
+    if (!overrides && !copy && spec.defaultsRenders) {
+      const main = new Promise<Rendered>((resolve, reject) => ((shareMain = resolve), (failMain = reject)));
+      main.catch(() => undefined);
+      spec.defaultsRenders.set(JSON.stringify([withoutOverrides(effective), spec.helm]), main);
+    }
+    // introducedBy needs the chart's defaults rendered too: in parallel, unless the first run
+    // must fetch dependencies into the copy first.
+    let defaults = overrides && !copy ? defaultsRender(withoutOverrides(effective), spec, context, true) : null;
+
+    let sourceOf: SourceMapper = streamSource;
+    try {
+      const { helmSourceMapper } = await import('./helmSource.js');
+      const trees = spec.chartTrees;
+      const loadTree = trees ? (chart: string, cwd: string) => trees.get(chart, cwd) : undefined;
+      const mapper = helmSourceMapper({ chart: request.chart, user: userValues(request), cwd: context.cwd, loadTree, debug: context.debug });
+      // Helm is still rendering (it writes everything at the end): read the chart meanwhile.
+      mapper.prepare();
+      sourceOf = mapper;
+    } catch (error) {
+      await run.stop();
+      copy?.remove();
+      throw error;
+    }
+
+    return {
+      inputs: [{ chunks: run.stdout, file: request.chart, sourceOf }],
+      // Exemptions may name the chart as the user gave it.
+      chart: request.chart,
+      async finish(outcome) {
+        const exit = await run.done;
+        shareMain?.({ outcome, exit });
+        if (overrides && copy && succeeded(exit)) defaults = defaultsRender(withoutOverrides(effective), spec, context, false);
+        let failure;
+        if (succeeded(exit)) {
+          if (exit.stderr.trim()) context.warn(exit.stderr);
+        } else {
+          const described = describeHelmFailure(exit, request.chart, context.timeoutSeconds);
+          // Helm names the template as `chart/templates/x.yaml`; the report names files from here.
+          const file = described.file ? await chartFileShown(request.chart, context.cwd, described.file) : null;
+          failure = { file, line: described.line, message: described.message };
+        }
+        const warnings = [];
+        if (defaults) {
+          const chartOnly = await defaults;
+          if (succeeded(chartOnly.exit) && chartOnly.outcome.errors.length === 0) {
+            const fromChart = new Set(chartOnly.outcome.findings.map(findingKey));
+            for (const finding of outcome.findings) finding.introducedBy = fromChart.has(findingKey(finding)) ? 'chart' : 'overrides';
+          } else if (succeeded(exit)) {
+            warnings.push({ file: null, line: null, message: 'the chart does not render with its own values alone, so introducedBy is not known' });
+          }
+        }
+        return { failure, warnings };
+      },
+      async cleanup() {
+        failMain?.(new Error('the render was stopped'));
+        await run.stop();
+        copy?.remove();
+      },
+    };
+  },
+};
+

@@ -1,0 +1,176 @@
+// Which values settings stand behind a value, in Helm's order of precedence: --set* flags, then
+// -f files (the later first), then parent charts' values (the top-most first), then the chart's
+// own values.yaml; `global` is shared by every chart of the tree.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseManifest } from '../../manifests/parseManifest.js';
+import type { RawDocument } from '../../manifests/splitDocuments.js';
+import type { JsonPath, Position, ValuesOrigin } from '../../types.js';
+import type { ChartNode } from './chartTree.js';
+import type { ValuesSegment } from './templateScope.js';
+
+export interface SetFlag {
+  /** '--set', '--set-string', '--set-file', '--set-json' or '--set-literal'. */
+  flag: string;
+  text: string;
+}
+
+export interface UserValues {
+  /** `-f` files as the user gave them, in order. */
+  files: string[];
+  /** `--set*` flags in the order Helm applies them. */
+  sets: SetFlag[];
+}
+
+/** Helm merges --set-json, --set, --set-string, --set-file, --set-literal in this order. */
+export const SET_FLAG_ORDER = ['--set-json', '--set', '--set-string', '--set-file', '--set-literal'];
+
+export function formatValuesKey(segments: readonly ValuesSegment[]): string {
+  let text = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number' || segment === '*') text += `[${segment}]`;
+    else text += text === '' ? segment : `.${segment}`;
+  }
+  return text;
+}
+
+/** The keys one --set flag writes, e.g. `a.b=1,c[0]=x` -> ['a.b', 'c[0]']. */
+export function setFlagKeys(flag: SetFlag): ValuesSegment[][] {
+  const assignments = flag.flag === '--set-literal' || flag.flag === '--set-json' ? [flag.text] : splitUnescaped(flag.text, ',');
+  const keys: ValuesSegment[][] = [];
+  for (const assignment of assignments) {
+    const equals = assignment.indexOf('=');
+    if (equals <= 0) continue;
+    keys.push(parseKeyPath(assignment.slice(0, equals)));
+  }
+  return keys;
+}
+
+function splitUnescaped(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\' && i + 1 < text.length) {
+      current += text[i] + text[i + 1];
+      i++;
+    } else if (text[i] === separator) {
+      parts.push(current);
+      current = '';
+    } else current += text[i];
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** `a.b\.c[1].d` -> ['a', 'b.c', 1, 'd'] */
+export function parseKeyPath(key: string): ValuesSegment[] {
+  const segments: ValuesSegment[] = [];
+  let current = '';
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i];
+    if (c === '\\' && i + 1 < key.length) {
+      current += key[++i];
+    } else if (c === '.') {
+      if (current) segments.push(current);
+      current = '';
+    } else if (c === '[') {
+      if (current) segments.push(current);
+      current = '';
+      const close = key.indexOf(']', i);
+      segments.push(Number(key.slice(i + 1, close)));
+      i = close;
+    } else current += c;
+  }
+  if (current) segments.push(current);
+  return segments;
+}
+
+function startsWith(path: readonly ValuesSegment[], prefix: readonly ValuesSegment[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
+}
+
+/** Reads and caches values files with positions. */
+export class ValuesFiles {
+  private readonly cache = new Map<string, ((path: JsonPath) => Position | null) | null>();
+
+  constructor(private readonly cwd: string) {}
+
+  /** A user file as the report shows it: relative to the working directory (URLs as given). */
+  shown(file: string): string {
+    if (/^[a-z]+:\/\//i.test(file)) return file;
+    return path.relative(this.cwd, path.resolve(this.cwd, file)) || file;
+  }
+
+  /** A values file's positions, read with the manifest parser (its fast path, most of the time). */
+  private parse(key: string, text: () => string): ((path: JsonPath) => Position | null) | null {
+    if (!this.cache.has(key)) {
+      let locate: ((path: JsonPath) => Position | null) | null = null;
+      try {
+        const raw: RawDocument = { text: text(), startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 };
+        const parsed = parseManifest(raw);
+        if (parsed.errors.length === 0 && parsed.manifests.length === 1) locate = parsed.manifests[0].locate;
+      } catch {
+        locate = null;
+      }
+      this.cache.set(key, locate);
+    }
+    return this.cache.get(key) ?? null;
+  }
+
+  private line(locate: ((path: JsonPath) => Position | null) | null, segments: readonly ValuesSegment[]): number | null {
+    if (!locate || segments.includes('*')) return null;
+    return locate(segments as JsonPath)?.line ?? null;
+  }
+
+  /** The 1-based line where a values path is written in a user file, or null when it is not. */
+  lineInUserFile(file: string, segments: readonly ValuesSegment[]): number | null {
+    if (/^[a-z]+:\/\//i.test(file)) return null;
+    return this.line(this.parse(`user:${file}`, () => readFileSync(path.resolve(this.cwd, file), 'utf8')), segments);
+  }
+
+  lineInChart(chart: ChartNode, segments: readonly ValuesSegment[]): number | null {
+    const text = chart.files.get('values.yaml');
+    if (text === undefined) return null;
+    return this.line(this.parse(`chart:${chart.display('values.yaml')}`, () => text), segments);
+  }
+}
+
+/** The chain of values keys from the root chart down to `chart` (empty for the root). */
+function keysFromRoot(chart: ChartNode): string[] {
+  const keys: string[] = [];
+  for (let node: ChartNode | null = chart; node?.parent; node = node.parent) keys.unshift(node.valuesKey);
+  return keys;
+}
+
+/**
+ * Every values setting behind `segments` (a path in `chart`'s own .Values), the effective one
+ * first. Settings that only set a whole parent object (--set-json a={...}) count too.
+ */
+export function valuesOrigins(chart: ChartNode, segments: ValuesSegment[], user: UserValues, files: ValuesFiles): ValuesOrigin[] {
+  if (segments.length === 0 || segments.includes('*')) return [];
+  const isGlobal = segments[0] === 'global';
+  const fromRoot: ValuesSegment[] = isGlobal ? segments : [...keysFromRoot(chart), ...segments];
+  const origins: ValuesOrigin[] = [];
+
+  const applied = [...user.sets].sort((a, b) => SET_FLAG_ORDER.indexOf(a.flag) - SET_FLAG_ORDER.indexOf(b.flag));
+  for (const flag of applied.reverse()) {
+    for (const key of setFlagKeys(flag).reverse()) {
+      if (startsWith(fromRoot, key)) origins.push({ key: formatValuesKey(key), file: flag.flag, line: null, layer: 'user' });
+    }
+  }
+  for (const file of [...user.files].reverse()) {
+    const line = files.lineInUserFile(file, fromRoot);
+    if (line !== null) origins.push({ key: formatValuesKey(fromRoot), file: files.shown(file), line, layer: 'user' });
+  }
+  // Ancestors, the root first: a parent's values override its subcharts'.
+  const ancestors: ChartNode[] = [];
+  for (let node = chart.parent; node; node = node.parent) ancestors.unshift(node);
+  for (const ancestor of ancestors) {
+    const local = isGlobal ? segments : fromRoot.slice(keysFromRoot(ancestor).length);
+    const line = files.lineInChart(ancestor, local);
+    if (line !== null) origins.push({ key: formatValuesKey(local), file: ancestor.display('values.yaml'), line, layer: 'parent' });
+  }
+  const own = files.lineInChart(chart, segments);
+  if (own !== null) origins.push({ key: formatValuesKey(segments), file: chart.display('values.yaml'), line: own, layer: 'chart' });
+  return origins;
+}
