@@ -3,9 +3,18 @@
 
 export const RULE_ID = 'k8s-host-namespace';
 
-export type CheckId = 'host-ipc' | 'host-network' | 'host-pid' | 'host-port' | 'run-as-user';
+/**
+ * The rule's checks, named once, in report order. Every other list of check ids (the CheckId type,
+ * default configuration, validation messages, report and JUnit ordering, the rule's check list)
+ * derives from this tuple, so adding a check starts here and the compiler finds the rest.
+ */
+export const CHECK_IDS = ['host-ipc', 'host-network', 'host-pid', 'host-port', 'run-as-user'] as const;
 
-export const CHECK_IDS: readonly CheckId[] = ['host-ipc', 'host-network', 'host-pid', 'host-port', 'run-as-user'];
+export type CheckId = (typeof CHECK_IDS)[number];
+
+export function isCheckId(name: string): name is CheckId {
+  return (CHECK_IDS as readonly string[]).includes(name);
+}
 
 /** A JSON path into one manifest, e.g. ['spec', 'containers', 0, 'ports', 1, 'hostPort']. */
 export type JsonPath = ReadonlyArray<string | number>;

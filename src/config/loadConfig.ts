@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { CHECK_IDS, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
+import { CHECK_IDS, isCheckId, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
 import { yamlErrorText } from '../manifests/parseManifest.js';
 import { ConfigError } from './configError.js';
@@ -113,7 +113,7 @@ export function parseConfigText(text: string, shown: string): RuleConfig {
         if (!isMap(value)) return fail(value ?? pair.key, 'checks must map check names to true or false');
         for (const entry of value.items) {
           const name = isScalar(entry.key) ? String(entry.key.value) : '';
-          if (!(CHECK_IDS as readonly string[]).includes(name)) {
+          if (!isCheckId(name)) {
             fail(entry.key, `unknown check "${name}"; the checks are ${CHECK_IDS.join(', ')}`);
           }
           if (!isScalar(entry.value) || typeof entry.value.value !== 'boolean') {
@@ -204,7 +204,7 @@ function readExemptions(
         if (!isSeq(pair.value) || pair.value.items.length === 0) fail(node, `${label}.checks must list the checks it exempts (${CHECK_IDS.join(', ')})`);
         for (const check of (pair.value as { items: unknown[] }).items) {
           const name = isScalar(check) ? String(check.value) : '';
-          if (!(CHECK_IDS as readonly string[]).includes(name)) fail(check, `${label}.checks: unknown check "${name}"; the checks are ${CHECK_IDS.join(', ')}`);
+          if (!isCheckId(name)) fail(check, `${label}.checks: unknown check "${name}"; the checks are ${CHECK_IDS.join(', ')}`);
           if (!exemption.checks.includes(name as CheckId)) exemption.checks.push(name as CheckId);
         }
       } else if (key === 'reason') {

@@ -16,7 +16,7 @@ export interface FormatOptions {
   color: boolean;
   /** The rule and its checks (SARIF's rules); the rule's own documentation by default. */
   rule?: RuleDescription;
-  /** Absolute base URI of the help links (SARIF's helpUri); the project README by default. */
+  /** Absolute base URI of the help links (SARIF's helpUri); the checks page of the project docs by default. */
   helpBase?: string;
 }
 

@@ -1,14 +1,21 @@
-// What a check of the rule is: its metadata beside its logic, and helpers the checks share.
+// The shape of one check, and small helpers the checks share.
 import type { CheckId, RuleConfig, Violation } from '../types.js';
+import type { FieldReads } from './fieldReads.js';
 import type { PodSpecView } from './podSpec.js';
 
 /** One check of the rule: its documentation beside its logic, as an ESLint rule keeps its meta. */
-export interface Check {
-  id: CheckId;
+export interface Check<Id extends CheckId = CheckId> {
+  /** One of CHECK_IDS; the literal type lets the rule's check list prove it covers every id. */
+  id: Id;
   title: string;
   /** Why it matters, in one sentence a reviewer can act on. */
   rationale: string;
   remediation: string;
+  /**
+   * Every field the check reads. The manifest parser passes over bulky keys nobody reads, so a
+   * field missing here may arrive empty; the docs list these too.
+   */
+  reads: FieldReads;
   evaluate(pod: PodSpecView, config: RuleConfig): Violation[];
 }
 

@@ -1,6 +1,13 @@
 // Where pod specs live in a manifest. Kept apart from the checks so a new workload kind is one
 // line here, and so CRD schemas (which name hostPort and runAsUser as fields) are never read.
 import type { JsonPath, ResourceRef } from '../types.js';
+import type { Check } from './check.js';
+import { RULE_CHECKS } from './checks/index.js';
+import { BULKY_KEYS, skippableKeys, type FieldReads } from './fieldReads.js';
+import { POD_SPEC_VIEW_READS } from './podSpec.js';
+import { isObject } from './shape.js';
+
+export { isObject };
 
 export interface PodSpecSite {
   /** The object that owns the pod spec (a List item's own resource, not the List). */
@@ -26,10 +33,6 @@ export interface PodSpecScan {
 
 /** Nested `kind: List` deeper than this is refused rather than recursed into. */
 const MAX_LIST_DEPTH = 32;
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function resourceRef(object: Record<string, unknown>): ResourceRef {
   const metadata = isObject(object.metadata) ? object.metadata : {};
@@ -149,11 +152,30 @@ export function kindNeverHoldsPods(kind: string): boolean {
 }
 
 /**
- * Keys whose values the rule never reads, at any depth: the manifest parser may pass them over
- * unread (they are most of a workload's lines). Checks that start reading one must drop it here.
+ * What is read of each resource before any check runs: the finder's List walk, resource reference
+ * and pod-spec paths (taken from the tables above, so a new kind is declared once), and the
+ * metadata that suppressions and source mapping read (annotations, labels such as helm.sh/chart).
  */
-export const FIELDS_NEVER_READ: ReadonlySet<string> = new Set([
-  'affinity', 'args', 'binaryData', 'command', 'data', 'dnsConfig', 'env', 'envFrom', 'hostAliases', 'imagePullSecrets',
-  'lifecycle', 'livenessProbe', 'nodeSelector', 'readinessProbe', 'resources', 'startupProbe', 'stringData',
-  'tolerations', 'topologySpreadConstraints', 'volumeDevices', 'volumeMounts', 'volumes',
-]);
+export const RESOURCE_READS: FieldReads = {
+  resource: [
+    'kind',
+    'items[*]',
+    ...['apiVersion', 'metadata.namespace', 'metadata.name', 'metadata.generateName'],
+    ...[...Object.values(POD_SPEC_PATHS), TEMPLATE_SPEC].flat().map((path) => path.join('.')),
+    `${TEMPLATE_SPEC[0].join('.')}.containers`,
+    'metadata.annotations',
+    'metadata.labels',
+  ],
+};
+
+/** The keys the parser may pass over when these checks run: bulky keys that no read path names. */
+export function fieldsNeverRead(checks: readonly Pick<Check, 'reads'>[]): ReadonlySet<string> {
+  return skippableKeys(BULKY_KEYS, [RESOURCE_READS, POD_SPEC_VIEW_READS, ...checks.map((check) => check.reads)]);
+}
+
+/**
+ * Keys whose values the rule never reads, at any depth: the manifest parser may pass them over
+ * unread (they are most of a workload's lines). Derived: a check that declares a read of one of
+ * them takes it off this set.
+ */
+export const FIELDS_NEVER_READ: ReadonlySet<string> = fieldsNeverRead(RULE_CHECKS);

@@ -1,6 +1,7 @@
 // The rule k8s-host-namespace: its metadata, its checks, and the evaluator that runs them.
 // Pure: plain data in, violations out. Nothing here knows where the data came from.
 import {
+  CHECK_IDS,
   RULE_ID,
   type CheckId,
   type JsonPath,
@@ -11,9 +12,7 @@ import {
   type Violation,
 } from '../types.js';
 import type { Check } from './check.js';
-import { hostIpc, hostNetwork, hostPid } from './checks/hostNamespaces.js';
-import { hostPort } from './checks/hostPort.js';
-import { runAsUser } from './checks/runAsUser.js';
+import { RULE_CHECKS } from './checks/index.js';
 import { findPodSpecs } from './findPodSpecs.js';
 import { viewPodSpec } from './podSpec.js';
 
@@ -23,7 +22,7 @@ export const hostNamespaceRule = {
   description:
     "Pods that share the node's IPC, network or PID namespace, bind host ports, or run with a low UID break " +
     'process isolation and can read secrets or snoop on traffic of the node and other pods.',
-  checks: [hostIpc, hostNetwork, hostPid, hostPort, runAsUser] as readonly Check[],
+  checks: RULE_CHECKS as readonly Check[],
 };
 
 /** The rule and its checks as plain data, for reports that describe them (SARIF rules, help). */
@@ -42,7 +41,8 @@ export function defaultRuleConfig(): RuleConfig {
   return {
     minUid: DEFAULT_MIN_UID,
     hostPortRanges: [],
-    checks: { 'host-ipc': true, 'host-network': true, 'host-pid': true, 'host-port': true, 'run-as-user': true },
+    // Every check on: built from the ids so a new check is on by default.
+    checks: Object.fromEntries(CHECK_IDS.map((id) => [id, true])) as Record<CheckId, boolean>,
   };
 }
 

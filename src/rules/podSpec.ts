@@ -1,6 +1,7 @@
 // A pod spec with its containers listed once, shapes checked once, for every check to read.
 import type { JsonPath, MalformedField } from '../types.js';
-import { isObject } from './findPodSpecs.js';
+import type { FieldReads } from './fieldReads.js';
+import { isObject } from './shape.js';
 
 export interface ContainerSite {
   name: string | null;
@@ -29,6 +30,12 @@ export interface PodSpecView {
 }
 
 export const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
+
+/** What viewPodSpec reads for every check, whether or not a check reads further. */
+export const POD_SPEC_VIEW_READS: FieldReads = {
+  pod: ['securityContext', ...CONTAINER_LISTS.map((list) => `${list}[*]`)],
+  container: ['name', 'securityContext', 'ports[*]'],
+};
 
 export function viewPodSpec(spec: Record<string, unknown>, path: JsonPath): PodSpecView {
   const malformed: MalformedField[] = [];

@@ -2,12 +2,13 @@
 import type { CheckId, Violation } from '../../types.js';
 import { isTrueLookingString, typeNote, type Check } from '../check.js';
 
-function hostNamespaceCheck(id: CheckId, field: string, rationale: string): Check {
+function hostNamespaceCheck<Id extends CheckId>(id: Id, field: string, rationale: string): Check<Id> {
   return {
     id,
     title: `${field} must not be true`,
     rationale,
     remediation: `Remove ${field} or set it to false; if the workload truly needs it, suppress this finding with a reason.`,
+    reads: { pod: [field] },
     evaluate(pod) {
       const value = pod.spec[field];
       if (value !== true && !isTrueLookingString(value)) return [];

@@ -11,11 +11,13 @@ export function describeRanges(ranges: readonly HostPortRange[]): string {
   return 'allowed: ' + ranges.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(', ');
 }
 
-export const hostPort: Check = {
+export const hostPort: Check<'host-port'> = {
   id: 'host-port',
   title: 'hostPort must be unset or within the allowed ranges',
   rationale: "a hostPort binds a port on the node's own network interfaces and ties the pod to that node",
   remediation: 'Remove hostPort and expose the port through a Service, or add its range to allowHostPorts in the configuration.',
+  // The name is for the finding's message; the view reads the ports list itself.
+  reads: { container: ['name', 'ports[*].hostPort'] },
   evaluate(pod, config) {
     const violations: Violation[] = [];
     for (const site of pod.containers) {

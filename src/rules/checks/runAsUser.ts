@@ -3,7 +3,7 @@
 import type { Violation } from '../../types.js';
 import type { Check } from '../check.js';
 import type { PodSpecView } from '../podSpec.js';
-import { isObject } from '../findPodSpecs.js';
+import { isObject } from '../shape.js';
 
 /** Pods whose UIDs are not the node's: Windows pods and pods in their own user namespace. */
 export function runAsUserExemption(pod: PodSpecView): string | null {
@@ -24,12 +24,17 @@ function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-export const runAsUser: Check = {
+export const runAsUser: Check<'run-as-user'> = {
   id: 'run-as-user',
   title: 'every container must set runAsUser to a UID at or above the minimum',
   rationale: "a container without a high, explicit UID can run as a user that also exists on the node, root included",
   remediation:
     'Set securityContext.runAsUser to a UID of at least the minimum (10000 by default) on the pod or on each container.',
+  // The pod's runAsUser is the default for its containers; os, hostUsers and hostProcess exempt a pod.
+  reads: {
+    pod: ['securityContext.runAsUser', 'securityContext.windowsOptions.hostProcess', 'os.name', 'hostUsers'],
+    container: ['name', 'securityContext.runAsUser', 'securityContext.windowsOptions.hostProcess'],
+  },
   evaluate(pod, config) {
     if (runAsUserExemption(pod)) return [];
     const violations: Violation[] = [];
