@@ -1,7 +1,6 @@
-#!/bin/sh
-':' //; unset HOSTNS_CHECK_NODE_EXTRA_CA_CERTS; if [ -n "${NODE_EXTRA_CA_CERTS-}" ]; then HOSTNS_CHECK_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export HOSTNS_CHECK_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"
+#!/usr/bin/env node
 // Entry point for `helm hostns-check ...`: without a subcommand the arguments are a chart to render.
-// The line above starts Node without NODE_EXTRA_CA_CERTS; see hostns-check.js for why.
+'use strict';
 const { run } = require('./run.js');
 
 const SUBCOMMANDS = new Set(['scan', 'helm', 'kustomize', 'krm', 'run', 'help']);

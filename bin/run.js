@@ -85,9 +85,8 @@ function limitInlining() {
 /** Runs the CLI with these arguments; `io` replaces parts of the process's own streams. */
 async function run(args, io = {}) {
   let main;
-  let userEnvironment;
   try {
-    ({ main, userEnvironment } = loadBundle().exports);
+    ({ main } = loadBundle().exports);
   } catch (error) {
     const where = path.join(__dirname, '..');
     process.stderr.write(
@@ -98,7 +97,7 @@ async function run(args, io = {}) {
   limitInlining();
   if (!io.stdout) guardOutput(process.stdout, 'standard output');
   if (!io.stderr) guardOutput(process.stderr, 'standard error');
-  const code = await main(args, { cwd: process.cwd(), env: userEnvironment(process.env), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
+  const code = await main(args, { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
   return outputFailed ? 2 : code;
 }
 

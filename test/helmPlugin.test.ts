@@ -163,13 +163,9 @@ for (const tool of HELM_VERSIONS) {
       assertNoStackTrace(failing.stdout + failing.stderr);
     });
 
-    test(`${tool.label}: helm hostns-check scan FILE dispatches to scan, through the launcher line`, () => {
-      // A certificate file that does not exist: Node warns if it reads it. The plugin's command goes
-      // through bin/helm-plugin.js's launcher line, which starts Node without it.
-      const certs = path.join(scratch, 'no-such-certs.pem');
-      const scan = runSync(tool.helm, [PLUGIN, 'scan', INSECURE_MANIFEST, '--format', 'json'], { cwd: PROJECT_ROOT, env: { ...home.env, NODE_EXTRA_CA_CERTS: certs } });
+    test(`${tool.label}: helm hostns-check scan FILE dispatches to scan`, () => {
+      const scan = runSync(tool.helm, [PLUGIN, 'scan', INSECURE_MANIFEST, '--format', 'json'], { cwd: PROJECT_ROOT, env: home.env });
       assert.equal(scan.status, 1, show(scan));
-      assert.doesNotMatch(scan.stderr, /Ignoring extra certs/, 'Node did not read NODE_EXTRA_CA_CERTS');
       const report = parseReport(scan);
       assert.deepEqual(report.targets, [{ type: 'manifests', path: INSECURE_MANIFEST, ok: true, error: null }]);
       assert.deepEqual(

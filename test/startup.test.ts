@@ -12,7 +12,6 @@ import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT, assertNoStackTrace, runCli } from './support/runCli.js';
 import { processesWith } from './support/processes.js';
 import { HELM_VERSIONS } from './support/tools.js';
-import { KEPT_CA_CERTS, MOVE_CA_CERTS_ASIDE, userEnvironment } from '../src/process/launcherEnvironment.js';
 
 /** What bin/run.js's loader reports for the install at `root`, asked by a fresh Node. */
 function loaderReport(root: string): { cacheUsed: boolean; id: string | null; version: string } {
@@ -106,104 +105,39 @@ for (const tools of HELM_VERSIONS) {
   });
 }
 
-describe('the launcher line of bin/hostns-check.js', () => {
-  const BIN = path.join(PROJECT_ROOT, 'bin/hostns-check.js');
-  // A certificate file that does not exist: Node 20 warns when it tries to read it at start-up,
-  // which is how these tests see whether Node read it at all.
-  const missingCerts = path.join(scratch, 'no-such-certs.pem');
-  const NODE_WARNING = /Ignoring extra certs/;
-  // The launcher runs `node` from PATH: the Node running these tests comes first.
-  const basePath = [path.dirname(process.execPath), process.env.PATH].join(path.delimiter);
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env, PATH: basePath, NODE_EXTRA_CA_CERTS: undefined, [KEPT_CA_CERTS]: undefined };
-
-  test('both entry points start with the same line, made of the shell that launcherEnvironment.ts describes', () => {
-    const expected = `':' //; ${MOVE_CA_CERTS_ASIDE}; exec node "$0" "$@"`;
+describe('the npm command', () => {
+  test('bin/hostns-check.js and bin/helm-plugin.js are plain Node scripts: a node shebang, no shell line', () => {
     for (const entry of ['bin/hostns-check.js', 'bin/helm-plugin.js']) {
-      const [shebang, launcher] = readFileSync(path.join(PROJECT_ROOT, entry), 'utf8').split('\n');
-      assert.equal(shebang, '#!/bin/sh', entry);
-      assert.equal(launcher, expected, entry);
+      const [shebang, ...rest] = readFileSync(path.join(PROJECT_ROOT, entry), 'utf8').split('\n');
+      assert.equal(shebang, '#!/usr/bin/env node', entry);
+      assert.ok(!rest.some((line) => /exec node|^':'/.test(line)), `${entry} has no shell in it`);
     }
   });
 
-  /** A Helm wrapper that logs its own NODE_EXTRA_CA_CERTS and its parent's (a Node of ours), then runs Helm. */
-  function loggingHelm(realHelm: string, log: string): string {
-    const wrapper = path.join(scratch, `logging-helm-${path.basename(path.dirname(realHelm))}`);
-    writeFileSync(
-      wrapper,
-      [
-        '#!/bin/sh',
-        `{ echo "helm=\${NODE_EXTRA_CA_CERTS-unset} kept=\${${KEPT_CA_CERTS}-unset}"`,
-        `  echo "parent=$(tr '\\000' '\\n' < /proc/$PPID/environ | sed -n 's/^NODE_EXTRA_CA_CERTS=//p')"; } >> ${JSON.stringify(log)}`,
-        `exec ${JSON.stringify(realHelm)} "$@"`,
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
-    return wrapper;
-  }
-  const logged = (log: string) => new Set(readFileSync(log, 'utf8').trim().split('\n'));
-
-  const linux = process.platform === 'linux';
-  if (!linux) console.log('# skipped: the launcher tests read /proc, which only Linux has');
-  for (const tools of linux ? HELM_VERSIONS : []) {
-    test(`${tools.label}: run as a program, Node starts without NODE_EXTRA_CA_CERTS and Helm gets it back`, (t) => {
-      const log = path.join(scratch, `launcher-${tools.label}.log`);
-      const helm = loggingHelm(tools.helm, log);
-      const env = { ...baseEnv, NODE_EXTRA_CA_CERTS: missingCerts };
-      const args = ['helm', 'charts-fixtures/insecure-pod', '--helm', helm, '--format', 'json'];
-
-      // The same file through `node bin/hostns-check.js`: this Node reads it (the warning), and Helm still gets it.
-      const direct = spawnSync(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
-      assert.equal(direct.status, 1, direct.stderr);
-      if (!NODE_WARNING.test(direct.stderr)) {
-        t.skip(`this Node (${process.version}) does not read NODE_EXTRA_CA_CERTS at start-up: nothing for the launcher to save`);
-        return;
-      }
-      assert.deepEqual(logged(log), new Set([`helm=${missingCerts} kept=unset`, `parent=${missingCerts}`]));
-
-      rmSync(log);
-      const launched = spawnSync(BIN, args, { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
-      assert.equal(launched.status, 1, launched.stderr);
-      assert.equal(JSON.parse(launched.stdout).summary.findings, 5);
-      assert.doesNotMatch(launched.stderr, NODE_WARNING, 'Node never read the file');
-      assert.deepEqual(logged(log), new Set([`helm=${missingCerts} kept=unset`, 'parent=']), "Helm has it; the tool's Node did not");
-
-      // Without the variable, Helm sees none; a kept value left over from elsewhere is dropped, not handed on.
-      for (const extra of [{}, { [KEPT_CA_CERTS]: 'left-over.pem' }]) {
-        rmSync(log);
-        const bare = spawnSync(BIN, args, { cwd: PROJECT_ROOT, env: { ...baseEnv, ...extra }, encoding: 'utf8' });
-        assert.equal(bare.status, 1, bare.stderr);
-        assert.deepEqual(logged(log), new Set(['helm=unset kept=unset', 'parent=']), JSON.stringify(extra));
-      }
-    });
-  }
-
-  test(`${linux ? '' : '(skipped off Linux) '}the Helm relay Kustomize runs starts its Node without NODE_EXTRA_CA_CERTS and gives it to Helm`, (t) => {
-    if (!linux) return t.skip('reads /proc, which only Linux has');
-    // Kustomize up to 5.8 runs Helm 3 only (see the Kustomize tests).
-    const [tools] = HELM_VERSIONS;
-    const log = path.join(scratch, 'relay.log');
-    const helm = loggingHelm(tools.helm, log);
-    const overlay = path.join(PROJECT_ROOT, 'charts-fixtures/kustomize/overlays/helm');
-    const env = { ...baseEnv, NODE_EXTRA_CA_CERTS: missingCerts };
-    const result = spawnSync(BIN, ['kustomize', overlay, '--kustomize', tools.kubectl, '--enable-helm', '--helm-command', helm, '--format', 'json'], {
-      cwd: PROJECT_ROOT,
-      env,
-      encoding: 'utf8',
-    });
-    assert.equal(result.status, 1, result.stderr);
-    assert.doesNotMatch(result.stderr, NODE_WARNING);
-    // Kustomize asks the relay for Helm's version, then renders the chart: each time through a Node of the relay's.
-    const lines = logged(log);
-    assert.deepEqual(lines, new Set([`helm=${missingCerts} kept=unset`, 'parent=']));
-    assert.ok(readFileSync(log, 'utf8').trim().split('\n').length >= 4, 'Helm ran at least twice');
-  });
-
-  test('userEnvironment gives children the variable the launcher kept, and never the kept name', () => {
-    assert.deepEqual(userEnvironment({ PATH: '/bin', [KEPT_CA_CERTS]: 'a.pem' }), { PATH: '/bin', NODE_EXTRA_CA_CERTS: 'a.pem' });
-    // Set both ways (someone ran `node bin/hostns-check.js` with the kept name set by hand): theirs wins.
-    assert.deepEqual(userEnvironment({ NODE_EXTRA_CA_CERTS: 'b.pem', [KEPT_CA_CERTS]: 'a.pem' }), { NODE_EXTRA_CA_CERTS: 'b.pem' });
-    const plain = { PATH: '/bin' };
-    assert.equal(userEnvironment(plain), plain);
+  test('the command `npm link` installs runs from any folder', (t) => {
+    const prefix = mkdtempSync(path.join(os.tmpdir(), 'hostns-link-'));
+    try {
+      // A prefix of its own: the link goes there, not into the machine's global folder.
+      const npm = spawnSync('npm', ['link', '--ignore-scripts', '--no-audit', '--no-fund'], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, npm_config_prefix: prefix },
+        encoding: 'utf8',
+        shell: process.platform === 'win32',
+      });
+      if (npm.error) return t.skip(`npm cannot be run here (${npm.error.message})`);
+      assert.equal(npm.status, 0, npm.stderr);
+      const command = process.platform === 'win32' ? path.join(prefix, 'hostns-check.cmd') : path.join(prefix, 'bin', 'hostns-check');
+      const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'hostns-cwd-'));
+      writeFileSync(path.join(elsewhere, 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: i, securityContext: {runAsUser: 20000}}]\n');
+      const version = spawnSync(command, ['--version'], { cwd: elsewhere, encoding: 'utf8', shell: process.platform === 'win32' });
+      assert.equal(version.status, 0, version.stderr);
+      assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version);
+      const scan = spawnSync(command, ['scan', 'pod.yaml', '--format', 'json'], { cwd: elsewhere, encoding: 'utf8', shell: process.platform === 'win32' });
+      assert.equal(scan.status, 1, scan.stderr);
+      assert.deepEqual(JSON.parse(scan.stdout).findings.map((f: { check: string }) => f.check), ['host-network']);
+      rmSync(elsewhere, { recursive: true, force: true });
+    } finally {
+      rmSync(prefix, { recursive: true, force: true });
+    }
   });
 });

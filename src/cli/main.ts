@@ -36,9 +36,6 @@ export function buildProgram(io: CliIo, extraArgs: string[], setExit: (code: num
   return program;
 }
 
-// bin/run.js gives the CLI the user's environment through this (see launcherEnvironment.ts).
-export { userEnvironment } from '../process/launcherEnvironment.js';
-
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   // Everything after the first `--` belongs to the renderer, verbatim.

@@ -5,7 +5,6 @@
 // flag: 'c'") and which Kustomize up to 5.8.0 then checks for major version 3.
 import { readFileSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import { MOVE_CA_CERTS_ASIDE } from '../../process/launcherEnvironment.js';
 import { HELM_RELAY_ENTRY, packageRoot } from '../../process/packageFiles.js';
 
 /** One `helm template` output kept by the relay. */
@@ -37,8 +36,7 @@ export function writeHelmRelay(dir: string, realHelm: string, rendersDir: string
   if (process.platform === 'win32') return null;
   const relay = path.join(dir, 'helm');
   const command = [process.execPath, relayEntryPoint(), realHelm, rendersDir].map(shellQuote).join(' ');
-  // Kustomize runs it once per Helm call: Node starts without NODE_EXTRA_CA_CERTS there too.
-  writeFileSync(relay, `#!/bin/sh\n${MOVE_CA_CERTS_ASIDE}\nexec ${command} "$@"\n`);
+  writeFileSync(relay, `#!/bin/sh\nexec ${command} "$@"\n`);
   chmodSync(relay, 0o755);
   return relay;
 }

@@ -1,15 +1,13 @@
-// The process Kustomize starts as its Helm (see kustomizeHelm.ts):
-//   node kustomizeHelmMain.js REAL_HELM RENDERS_DIR helm-args...
+// The process Kustomize starts as its Helm (see helmRelay.ts):
+//   node helmRelayMain.js REAL_HELM RENDERS_DIR helm-args...
 // Helm's standard error and exit code pass through untouched; standard output too, apart from
 // the answer to the version probe.
 import { spawn } from 'node:child_process';
-import { userEnvironment } from '../../process/launcherEnvironment.js';
 import { chartDirOfTemplateArgs, isChartFolder, realHelmArgs, saveHelmRender, versionAnswer } from './helmRelay.js';
 
 const [realHelm, rendersDir, ...args] = process.argv.slice(2);
 
-// Helm and what it starts get NODE_EXTRA_CA_CERTS back (the relay's shell line moved it aside).
-const child = spawn(realHelm, realHelmArgs(args), { stdio: ['inherit', 'pipe', 'inherit'], env: userEnvironment(process.env) });
+const child = spawn(realHelm, realHelmArgs(args), { stdio: ['inherit', 'pipe', 'inherit'] });
 const chunks: Buffer[] = [];
 child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
 child.on('error', (error) => {
