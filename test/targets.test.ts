@@ -12,6 +12,7 @@ import { defaultRuleConfig } from '../src/rules/hostNamespaceRule.js';
 import { checkTarget } from '../src/targets/driver.js';
 import { SharedChartTrees, loadChartTree } from '../src/targets/helm/chartTree.js';
 import { emptyHelmRequest } from '../src/targets/helm/helmTemplate.js';
+import { manifestsKind } from '../src/targets/manifests/manifestsTarget.js';
 import { runTargets } from '../src/targets/runTargets.js';
 import { TargetFailure, type OpenedTarget, type TargetContext, type TargetKind } from '../src/targets/targetKind.js';
 import { assertNoStackTrace, runJson } from './support/runCli.js';
@@ -84,6 +85,33 @@ describe('the target driver', () => {
     };
     await assert.rejects(checkTarget(throwing, 'thrown.yaml', context()), /finish broke/);
     assert.deepEqual(log, ['cleanup ok.yaml', 'cleanup thrown.yaml']);
+  });
+});
+
+describe('manifests targets', () => {
+  const dir = path.join(scratch, 'rendered');
+  mkdirSync(path.join(dir, 'prod', 'deep'), { recursive: true });
+  mkdirSync(path.join(dir, 'dev'));
+  writeFileSync(path.join(dir, 'prod', 'a.yaml'), POD);
+  writeFileSync(path.join(dir, 'prod', 'deep', 'b.yml'), POD.replace('name: web', 'name: deep'));
+  writeFileSync(path.join(dir, 'dev', 'c.yaml'), POD.replace('name: web', 'name: dev'));
+  writeFileSync(path.join(dir, 'dev', 'notes.txt'), 'not a manifest');
+  const names = async (argument: string) => {
+    const run = await checkTarget(manifestsKind, { argument, glob: true }, context(), 'm');
+    return { ok: run.target.ok, error: run.target.error, pods: run.outcome.checked.map((c) => c.resource.name).sort() };
+  };
+
+  test('a glob reads what it matches, with braces, classes and negation; every resource it checked is listed', async () => {
+    assert.deepEqual(await names('rendered/**/*.{yaml,yml}'), { ok: true, error: null, pods: ['deep', 'dev', 'web'] });
+    assert.deepEqual(await names('rendered/[p]rod/**/*.y*ml'), { ok: true, error: null, pods: ['deep', 'web'] });
+    assert.deepEqual(await names('rendered/!(dev)/*.yaml'), { ok: true, error: null, pods: ['web'] });
+  });
+
+  test('a folder or a file named without wildcards is read as scan reads it; nothing matched is an error', async () => {
+    assert.deepEqual(await names('rendered/prod'), { ok: true, error: null, pods: ['deep', 'web'] });
+    assert.deepEqual(await names('rendered/dev/c.yaml'), { ok: true, error: null, pods: ['dev'] });
+    assert.deepEqual(await names('rendered/**/*.json'), { ok: false, error: 'no files match rendered/**/*.json', pods: [] });
+    assert.deepEqual(await names('rendered/nothing'), { ok: false, error: 'cannot read rendered/nothing: no such file or folder', pods: [] });
   });
 });
 

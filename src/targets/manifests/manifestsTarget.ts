@@ -58,17 +58,17 @@ function describeFsError(error: unknown): string {
 
 /** The files a spec names, absolute; throws TargetFailure when there are none. */
 async function filesOf(spec: ManifestsSpec, cwd: string): Promise<string[]> {
-  if (spec.glob) {
-    const files = await expandGlob(spec.argument, cwd);
-    if (files.length === 0) throw new TargetFailure(`no files match ${spec.argument}`, null);
-    return files.map((file) => path.resolve(cwd, file));
-  }
-  const absolute = path.resolve(cwd, spec.argument);
-  let files: string[];
-  try {
-    files = (await stat(absolute)).isDirectory() ? await listManifestFiles(absolute) : [absolute];
-  } catch (error) {
-    throw new TargetFailure(`cannot read ${spec.argument}: ${describeFsError(error)}`, spec.argument);
+  const named = spec.glob ? await expandGlob(spec.argument, cwd) : [spec.argument];
+  if (named.length === 0) throw new TargetFailure(`no files match ${spec.argument}`, null);
+  const files: string[] = [];
+  // A file or a folder, given as it is or as a glob without wildcards.
+  for (const entry of named) {
+    const absolute = path.resolve(cwd, entry);
+    try {
+      files.push(...((await stat(absolute)).isDirectory() ? await listManifestFiles(absolute) : [absolute]));
+    } catch (error) {
+      throw new TargetFailure(`cannot read ${entry}: ${describeFsError(error)}`, entry);
+    }
   }
   if (files.length === 0) throw new TargetFailure(`no *.yaml or *.yml files in ${spec.argument}`, spec.argument);
   return files;
