@@ -2,6 +2,7 @@
 // per check, one result per finding located at the template or source line, values lines as
 // related locations, suppressed findings carried as suppressions (shown as dismissed).
 import { createHash } from 'node:crypto';
+import type * as Sarif from 'sarif';
 import { RULE_ID, type CheckDescription, type Finding, type Report, type ReportError, type ReportWarning, type RuleDescription } from '../types.js';
 import { RULE_ANCHOR, helpUri } from './helpLinks.js';
 import { TargetPaths } from './targetPaths.js';
@@ -20,8 +21,6 @@ export interface SarifOptions {
   helpBase: string;
 }
 
-type Json = Record<string, unknown>;
-
 /** A relative path as a URI reference: forward slashes, each segment percent-encoded. */
 function uriOf(file: string): string {
   return file.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
@@ -33,7 +32,7 @@ function sentence(text: string): string {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
-function physical(file: string, line: number | null, extra: Json = {}): Json {
+function physical(file: string, line: number | null, extra: Sarif.Region = {}): Sarif.Location {
   return {
     physicalLocation: {
       artifactLocation: { uri: uriOf(file), uriBaseId: SOURCE_ROOT },
@@ -57,7 +56,7 @@ export function fingerprintOf(finding: Finding): string {
   return createHash('sha256').update(JSON.stringify(facts)).digest('hex');
 }
 
-function descriptor(check: CheckDescription, options: SarifOptions): Json {
+function descriptor(check: CheckDescription, options: SarifOptions): Sarif.ReportingDescriptor {
   const uri = helpUri(options.helpBase, check.id);
   return {
     id: check.id,
@@ -74,11 +73,11 @@ function descriptor(check: CheckDescription, options: SarifOptions): Json {
 }
 
 /** The finding's location: the file to edit; the rendered output only when no source is known. */
-function primaryLocation(finding: Finding, paths: TargetPaths): Json {
+function primaryLocation(finding: Finding, paths: TargetPaths): Sarif.Location {
   const logical = { logicalLocations: [{ name: finding.resource.name ?? '?', fullyQualifiedName: resourceName(finding), kind: 'resource' }] };
   const source = finding.source;
   if (source) {
-    const region: Json = {};
+    const region: Sarif.Region = {};
     if (source.exact && source.column) region.startColumn = source.column;
     if (source.text !== undefined) region.snippet = { text: source.text };
     return { ...physical(source.file, source.line, region), ...logical };
@@ -94,8 +93,8 @@ function primaryLocation(finding: Finding, paths: TargetPaths): Json {
   return logical;
 }
 
-function relatedLocations(finding: Finding): Json[] {
-  const related: Json[] = [];
+function relatedLocations(finding: Finding): Sarif.Location[] {
+  const related: Sarif.Location[] = [];
   for (const origin of finding.values) {
     const text = `set by ${origin.key} (${origin.layer} values)`;
     const location = origin.line !== null ? physical(origin.file, origin.line) : {};
@@ -118,9 +117,9 @@ function messageOf(finding: Finding): string {
   return text;
 }
 
-function resultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Json {
+function resultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Sarif.Result {
   const related = relatedLocations(finding);
-  const result: Json = {
+  const result: Sarif.Result = {
     ruleId: finding.check,
     ruleIndex,
     level: 'error',
@@ -151,7 +150,7 @@ function resultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Json
   return result;
 }
 
-function notification(problem: ReportError | ReportWarning, level: 'error' | 'warning'): Json {
+function notification(problem: ReportError | ReportWarning, level: 'error' | 'warning'): Sarif.Notification {
   return {
     level,
     message: { text: `${problem.target}: ${problem.message}` },
@@ -163,7 +162,7 @@ export function formatSarif(report: Report, options: SarifOptions): string {
   const checks = options.rule.checks;
   const ruleIndex = new Map(checks.map((check, index) => [check.id, index]));
   const paths = new TargetPaths(report.targets);
-  const log = {
+  const log: Sarif.Log = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [
