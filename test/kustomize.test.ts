@@ -13,14 +13,8 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { locateKustomize } from '../src/process/toolLookup.js';
 import { kustomizeBuildArgs, prepareWorkspace, runKustomize } from '../src/targets/kustomize/kustomizeBuild.js';
 import { stripAnnotations } from '../src/manifests/stripAnnotations.js';
-import {
-  ORIGIN_ANNOTATION,
-  TRANSFORMATIONS_ANNOTATION,
-  parseOriginAnnotation,
-  parseTransformationsAnnotation,
-  parseYamlFile,
-  resolveKustomizeSource,
-} from '../src/targets/kustomize/kustomizeOrigins.js';
+import { resolveKustomizeSource } from '../src/targets/kustomize/kustomizeOrigins.js';
+import { ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION, parseOriginAnnotation, parseTransformationsAnnotation, parseYamlFile } from '../src/targets/kustomize/originAnnotations.js';
 import { BIN, PROJECT_ROOT, assertNoStackTrace, runCli, type CliResult } from './support/runCli.js';
 import { HELM3, HELM_VERSIONS, type HelmToolset } from './support/tools.js';
 import { processesWith } from './support/processes.js';

@@ -11,15 +11,9 @@ import { KustomizeNotFoundError, kustomizeStyle, locateKustomize } from '../src/
 import { kustomizeBuildArgs, wrapperKustomization, type KustomizeRequest } from '../src/targets/kustomize/kustomizeBuild.js';
 import { kustomizeErrorText } from '../src/targets/kustomize/kustomizeFailure.js';
 import { chartDirOfTemplateArgs, realHelmArgs, versionAnswer } from '../src/targets/kustomize/helmRelay.js';
-import {
-  matchesLabelSelector,
-  parseOriginAnnotation,
-  parseTransformationsAnnotation,
-  parseYamlFile,
-  resolveKustomizeSource,
-  type KustomizeOrigin,
-  type OriginMapping,
-} from '../src/targets/kustomize/kustomizeOrigins.js';
+import { resolveKustomizeSource, type OriginMapping } from '../src/targets/kustomize/kustomizeOrigins.js';
+import { parseOriginAnnotation, parseTransformationsAnnotation, parseYamlFile, type KustomizeOrigin } from '../src/targets/kustomize/originAnnotations.js';
+import { matchesLabelSelector } from '../src/targets/kustomize/resourceSelectors.js';
 import { withResults } from '../src/targets/kustomize/krmFunction.js';
 
 const ROOT = '/build';

@@ -7,23 +7,11 @@ import type { ParsedManifest } from '../../manifests/parseManifest.js';
 import type { RawDocument } from '../../manifests/splitDocuments.js';
 import type { JsonPath } from '../../types.js';
 import { helmSourceMapper } from '../helm/helmSource.js';
-import {
-  ORIGIN_ANNOTATION,
-  TRANSFORMATIONS_ANNOTATION,
-  existingPrefix,
-  helmChartFolder,
-  inexact,
-  parseOriginAnnotation,
-  parseTransformationsAnnotation,
-  parseYamlFile,
-  pickByName,
-  resolveKustomizeSource,
-  valueAt,
-  type FinalResource,
-  type GeneratorEntry,
-  type OriginalResource,
-  type YamlFile,
-} from './kustomizeOrigins.js';
+import { helmChartFolder, type GeneratorEntry } from './generators.js';
+import { inexact, resolveKustomizeSource, type OriginalResource } from './kustomizeOrigins.js';
+import { ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION, parseOriginAnnotation, parseTransformationsAnnotation, parseYamlFile, type YamlFile } from './originAnnotations.js';
+import { pickByName, type FinalResource } from './resourceSelectors.js';
+import { existingPrefix, valueAt } from './yamlPaths.js';
 import type { SourceMapper, SourceQuery } from '../../pipeline/sourceMapping.js';
 
 /** One document of a Helm render that Kustomize inflated, parsed with positions. */

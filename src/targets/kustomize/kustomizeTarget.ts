@@ -12,7 +12,7 @@ import { TargetFailure, type TargetKind } from '../targetKind.js';
 import { readHelmRenders } from './helmRelay.js';
 import { KUSTOMIZATION_FILES, addedBuildMetadata, kustomizeBuildArgs, prepareWorkspace, runKustomize, type KustomizeRequest } from './kustomizeBuild.js';
 import { describeKustomizeFailure } from './kustomizeFailure.js';
-import { ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION } from './kustomizeOrigins.js';
+import { ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION } from './originAnnotations.js';
 import { kustomizeSource, type HelmDocument } from './kustomizeSource.js';
 
 export interface KustomizeSpec {
