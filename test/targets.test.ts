@@ -48,7 +48,7 @@ describe('the target driver', () => {
   test('the configured name is the id on every finding, error, warning and checked resource; the path stays the path', async () => {
     const kind = memoryKind(`${POD}---\n${BROKEN}`, { warnings: [{ file: null, line: null, message: 'renderer said something' }] });
     const run = await checkTarget(kind, 'pods.yaml', context(), 'web-pods');
-    assert.deepEqual(run.target, { type: 'manifests', path: 'pods.yaml', name: 'web-pods', ok: false, error: '1 document(s) could not be read' });
+    assert.deepEqual(run.target, { type: 'manifests', path: 'pods.yaml', ok: false, error: '1 document(s) could not be read', name: 'web-pods' });
     const stamped = [...run.outcome.findings, ...run.outcome.errors, ...run.outcome.warnings, ...run.outcome.checked].map((item) => item.target);
     assert.ok(stamped.length >= 4, `findings, an error, a warning and a checked resource: ${stamped.length}`);
     assert.deepEqual(new Set(stamped), new Set(['web-pods']));
@@ -70,7 +70,7 @@ describe('the target driver', () => {
 
   test('a target that cannot be opened is an error of its own; any other fault is thrown; cleanup runs every time it was opened', async () => {
     const missing = await checkTarget(memoryKind(POD), 'missing', context(), 'm');
-    assert.deepEqual(missing.target, { type: 'manifests', path: 'missing', name: 'm', ok: false, error: 'no such thing' });
+    assert.deepEqual(missing.target, { type: 'manifests', path: 'missing', ok: false, error: 'no such thing', name: 'm' });
     assert.deepEqual(missing.outcome.errors, [{ target: 'm', file: 'missing', line: null, message: 'no such thing' }]);
     await assert.rejects(checkTarget(memoryKind(POD), 'crash', context()), /a bug/);
 

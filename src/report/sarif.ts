@@ -64,7 +64,7 @@ function descriptor(check: CheckDescription, options: SarifOptions): Sarif.Repor
     fullDescription: { text: sentence(check.rationale) },
     help: {
       text: `${sentence(check.rationale)} ${check.remediation}`,
-      markdown: `${sentence(check.rationale)}\n\n**To fix:** ${check.remediation}\n\n[\`${check.id}\` in the hostns-check README](${uri})`,
+      markdown: `${sentence(check.rationale)}\n\n**To fix:** ${check.remediation}\n\n[\`${check.id}\` in the hostns-check docs](${uri})`,
     },
     helpUri: uri,
     defaultConfiguration: { level: 'error' },

@@ -8,7 +8,7 @@ import { targetIdOf, type TargetResult } from '../types.js';
 import { TargetFailure, type OpenedTarget, type TargetContext, type TargetKind } from './targetKind.js';
 
 export async function checkTarget<Spec>(kind: TargetKind<Spec>, spec: Spec, context: TargetContext, name?: string): Promise<TargetRun> {
-  const target: TargetResult = { type: kind.type, path: kind.pathOf(spec), ...(name !== undefined ? { name } : {}), ok: true, error: null };
+  const target: TargetResult = { type: kind.type, path: kind.pathOf(spec), ok: true, error: null, ...(name !== undefined ? { name } : {}) };
   const id = targetIdOf(target);
   const outcome = emptyOutcome();
   const stamp = (problem: Problem) => ({ target: id, file: problem.file, line: problem.line, message: problem.message });
@@ -42,7 +42,7 @@ export async function checkTarget<Spec>(kind: TargetKind<Spec>, spec: Spec, cont
 /** The result of a target that failed before its kind could open it (no Helm on PATH, say). */
 export function failedTarget(type: TargetResult['type'], path: string, message: string, where: { name?: string; file?: string } = {}): TargetRun {
   const { name, file = null } = where;
-  const target: TargetResult = { type, path, ...(name !== undefined ? { name } : {}), ok: false, error: message };
+  const target: TargetResult = { type, path, ok: false, error: message, ...(name !== undefined ? { name } : {}) };
   const outcome = emptyOutcome();
   outcome.errors.push({ target: targetIdOf(target), file, line: null, message });
   return { target, outcome };
