@@ -192,6 +192,18 @@ describe('SARIF', () => {
     assert.deepEqual(invocation.toolExecutionNotifications.map((n: { level: string }) => n.level), ['error', 'warning']);
   });
 
+  test("run: a named target's finding with no source file points at the target's path, not its name (SARIF and GitHub)", () => {
+    const named = finding({ source: null, target: targetId('agent[prod]') });
+    const runReport = report([named], { targets: [{ type: 'helm', path: 'charts/agent', ok: true, error: null, name: 'agent[prod]' }] });
+    const log = JSON.parse(formatReport(runReport, 'sarif', { color: false }));
+    assert.equal(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'charts/agent');
+    assert.equal(log.runs[0].results[0].properties.target, 'agent[prod]');
+    const github = formatReport(runReport, 'github', { color: false });
+    assert.match(github, /^::error file=charts\/agent,title=/m);
+    const junit = parseJunit(formatReport(runReport, 'junit', { color: false }));
+    assert.deepEqual(junit.suites.map((suite) => [suite.name, suite.failures]), [['agent[prod]', 1]]);
+  });
+
   test('suppressions: in source for comments and annotations, external for exemptions', () => {
     const suppressed = [
       finding({ suppressed: true, suppression: { kind: 'inline', reason: 'needed', file: 'chart/templates/pod.yaml', line: 4 } }),
