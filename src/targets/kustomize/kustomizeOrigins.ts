@@ -148,7 +148,7 @@ export function walkYaml(root: unknown, jsonPath: JsonPath, finalResource: unkno
   const steps: NodeStep[] = [];
   let node = root;
   for (let i = 0; i < jsonPath.length; i++) {
-    const segment = jsonPath[i];
+    const segment = jsonPath[i]!;
     if (typeof segment === 'number') {
       if (!isSeq(node)) break;
       const listName = jsonPath[i - 1];
@@ -243,7 +243,7 @@ export function pickByName<T>(candidates: T[], nameOf: (candidate: T) => string,
       bestLength = name.length;
     }
   }
-  if (best === null && candidates.length === 1) return candidates[0];
+  if (best === null && candidates.length === 1) return candidates[0]!;
   return best;
 }
 
@@ -289,12 +289,14 @@ export function matchesLabelSelector(selector: string, labels: Record<string, st
   return terms.every((raw) => {
     const term = raw.trim();
     if (term === '') return true;
+    // In both patterns every group always participates.
     let match = /^([^\s!=]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
-    if (match) return match[2] === '!=' ? labels[match[1]] !== match[3] : labels[match[1]] === match[3];
+    if (match) return match[2] === '!=' ? labels[match[1]!] !== match[3] : labels[match[1]!] === match[3];
     match = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
     if (match) {
-      const values = match[3].split(',').map((v) => v.trim());
-      const has = match[1] in labels && values.includes(labels[match[1]]);
+      const key = match[1]!;
+      const values = match[3]!.split(',').map((v) => v.trim());
+      const has = key in labels && values.includes(labels[key]!);
       return match[2] === 'in' ? has : !has;
     }
     if (term.startsWith('!')) return !(term.slice(1).trim() in labels);
@@ -379,7 +381,7 @@ export function inlinePatchText(kustomization: YamlFile, scalar: Node, keyNode: 
 }
 
 function patchFormat(yaml: YamlText): PatchFormat {
-  return yaml.documents.length > 0 && isSeq(yaml.documents[0].contents) ? 'json6902' : 'strategic-merge';
+  return isSeq(yaml.documents[0]?.contents) ? 'json6902' : 'strategic-merge';
 }
 
 /** The patches of one patch field of a kustomization, in the order Kustomize applies them. */
@@ -432,8 +434,8 @@ export function strategicMergeWrite(patch: Patch, resource: FinalResource, known
       if (own.namespace !== null && !known.namespaces.includes(own.namespace)) continue;
     }
     const steps = walkYaml(content, jsonPath, resource.value);
-    if (steps.length !== jsonPath.length || steps.length === 0) continue;
     const last = steps[steps.length - 1];
+    if (steps.length !== jsonPath.length || !last) continue;
     found = { location: locationOf(patch.yaml, last.anchor, true), value: scalarValue(last.value) };
   }
   return found;
@@ -491,8 +493,8 @@ export function json6902Write(patch: Patch, resource: FinalResource, known: Reso
         // The rest of the path inside the written value; a JSON patch value is taken as it is.
         const rest = jsonPath.slice(opPath.length);
         const steps = walkYaml(valuePair.value, rest, valueAt(resource.value, opPath), true);
-        if (steps.length === rest.length) {
-          const last = steps[steps.length - 1];
+        const last = steps[steps.length - 1];
+        if (steps.length === rest.length && last) {
           found = { location: locationOf(patch.yaml, last.anchor, true), value: scalarValue(last.value) };
         }
       } else if ((kind === 'copy' || kind === 'move') && opPath.length <= jsonPath.length) {
