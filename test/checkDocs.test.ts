@@ -47,11 +47,11 @@ function pageProblems(page: string, checks: readonly Documented[]): string[] {
     if (!block.includes(check.remediation)) problems.push(`${check.id}: the section lacks the remediation`);
   }
   for (const match of page.matchAll(BEGIN_MARKER_PATTERN)) {
-    if (!ids.has(match[1])) problems.push(`a generated section names ${match[1]}, which is not a check`);
+    if (!ids.has(match[1]!)) problems.push(`a generated section names ${match[1]}, which is not a check`);
   }
   for (const { text } of proseLines(checksPart(page))) {
     const heading = /^###\s+`?([^`]+)`?\s*$/.exec(text);
-    if (heading && !ids.has(heading[1])) problems.push(`a heading names ${heading[1]}, which is not a check`);
+    if (heading && !ids.has(heading[1]!)) problems.push(`a heading names ${heading[1]}, which is not a check`);
   }
   return problems;
 }
@@ -60,7 +60,7 @@ function pageProblems(page: string, checks: readonly Documented[]): string[] {
 function tableIds(page: string): string[] {
   const start = page.indexOf('## The rule');
   const end = page.indexOf('\n## The checks');
-  return [...page.slice(start, end).matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]);
+  return [...page.slice(start, end).matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]!);
 }
 
 describe(`${CHECKS_PAGE} and the checks`, () => {
@@ -73,7 +73,7 @@ describe(`${CHECKS_PAGE} and the checks`, () => {
   });
 
   test('the comparison catches a missing section, a stale one and one for a check that is gone', () => {
-    const renamed: Documented = { ...RULE_CHECKS[3], title: 'a new title' };
+    const renamed: Documented = { ...RULE_CHECKS[3]!, title: 'a new title' };
     assert.deepEqual(pageProblems(PAGE, [renamed]), ['host-port: the generated section differs from the check\'s metadata', 'host-port: the section lacks the title',
       ...CHECK_IDS.filter((id) => id !== 'host-port').map((id) => `a generated section names ${id}, which is not a check`),
       ...CHECK_IDS.filter((id) => id !== 'host-port').map((id) => `a heading names ${id}, which is not a check`)]);
@@ -110,7 +110,7 @@ test('relative links in the README and the docs reach a file, and a heading when
   for (const file of markdownFiles()) {
     const text = readFileSync(file, 'utf8');
     for (const { line, target } of relativeLinks(text)) {
-      const [pathPart, anchor] = target.split('#', 2);
+      const [pathPart = '', anchor] = target.split('#', 2);
       const linked = pathPart === '' ? file : path.resolve(path.dirname(file), pathPart);
       const where = `${path.relative(PROJECT_ROOT, file)}:${line} ${target}`;
       if (!existsSync(linked)) {

@@ -303,7 +303,7 @@ function judge(c: Case, theirs: Verdict, how: Peer, differences: Difference[] | 
     return problems;
   }
   const labels = differences.map((d) => d.label).join(' + ');
-  const documented = differences[0].ours;
+  const documented = differences[0]!.ours;
   if (ours === theirs) {
     problems.push(`${where}: listed as a deliberate difference (${labels}) but both say ${ours}: remove it from the list`);
     return problems;
@@ -475,7 +475,7 @@ test(`Kyverno ${RUN_AS_NONROOT.level}/${RUN_AS_NONROOT.policy}: every container 
 for (const level of Object.keys(PSA_LEVELS)) {
   test(`Pod Security Admission ${level}/${PSA_VERSION}`, { skip }, async (t: TestContext) => {
     const tally = newTally();
-    const levelChecks = PSA_LEVELS[level];
+    const levelChecks = PSA_LEVELS[level]!; // level is one of PSA_LEVELS' own keys
     for (const outcome of ['pass', 'fail'] as const) {
       const dir = path.join(PSA, level, PSA_VERSION, outcome);
       for (const name of listDir(dir).filter((f) => f.endsWith('.yaml'))) {
@@ -487,13 +487,13 @@ for (const level of Object.keys(PSA_LEVELS)) {
           for (const psaCheck of psaChecks) {
             assert.ok(levelChecks.includes(psaCheck) && PSA_CHECKS[psaCheck], `${rel}: PSA check "${psaCheck}" is not mapped for ${level}`);
           }
-          const checks = [...new Set(psaChecks.flatMap((c) => PSA_CHECKS[c].checks))];
-          const failEvidence = psaChecks.length === 1 ? PSA_CHECKS[psaChecks[0]].failEvidence : undefined;
+          const checks = [...new Set(psaChecks.flatMap((c) => PSA_CHECKS[c]!.checks))];
+          const failEvidence = psaChecks.length === 1 ? PSA_CHECKS[psaChecks[0]!]!.failEvidence : undefined;
           const cases = await loadCases(path.join(dir, name), configFor(checks));
           assert.equal(cases.length, 1, `${rel}: expected one pod`);
           const differences = PSA_DIFFERENCES[rel];
           if (differences) tally.seen.add(rel);
-          const problems = judge(cases[0], outcome, { peer: 'Pod Security Admission', checks, failEvidence }, differences, tally);
+          const problems = judge(cases[0]!, outcome, { peer: 'Pod Security Admission', checks, failEvidence }, differences, tally);
           assert.deepEqual(problems, [], rel);
         });
       }

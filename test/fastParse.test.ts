@@ -59,7 +59,7 @@ function compareDocument(raw: RawDocument, label: string, tally: Tally): void {
     }
     assert.equal(full.errors.length, 0, `${where}: the fast parser accepted a document the full parser rejects: ${JSON.stringify(full.errors)}`);
     assert.equal(full.manifests.length, 1, where);
-    const [manifest] = full.manifests;
+    const manifest = full.manifests[0]!;
     const expected = skip ? pruned(manifest.value, skip) : manifest.value;
     assert.deepEqual(fast.value, expected, `${where}: values differ`);
     for (const p of pathsOf(expected)) {
@@ -133,7 +133,7 @@ test('the fast parser agrees with the yaml package on thousands of mutated fixtu
   };
   const tally: Tally = { documents: 0, fast: 0, errorsInSkippedKeys: 0 };
   for (let i = 0; i < 4000; i++) {
-    let text = originals[random(originals.length)];
+    let text = originals[random(originals.length)]!;
     for (let edit = 1 + random(3); edit > 0; edit--) {
       const at = random(text.length + 1);
       const kind = random(3);
@@ -141,7 +141,7 @@ test('the fast parser agrees with the yaml package on thousands of mutated fixtu
       else if (kind === 1) text = text.slice(0, at) + text.slice(at + 1 + random(3));
       else {
         const lines = text.split('\n');
-        lines.splice(random(lines.length), 0, lines[random(lines.length)]);
+        lines.splice(random(lines.length), 0, lines[random(lines.length)]!);
         text = lines.join('\n');
       }
     }

@@ -58,7 +58,7 @@ describe('check ids, declared once', () => {
   });
 
   test('two checks with one id, or an id without a check, are refused', () => {
-    assert.throws(() => orderedChecks([...RULE_CHECKS, RULE_CHECKS[0]]), /host-ipc: 2 implementations/);
+    assert.throws(() => orderedChecks([...RULE_CHECKS, RULE_CHECKS[0]!]), /host-ipc: 2 implementations/);
     assert.throws(() => orderedChecks(RULE_CHECKS.slice(1)), /host-ipc: 0 implementations/);
   });
 });

@@ -126,7 +126,7 @@ function checkSarif(output: string, expected: Expected): void {
   assert.equal(sarifRun.results.length, expected.report.findings.length);
   assert.equal(sarifRun.results.filter((r: { suppressions?: unknown[] }) => r.suppressions).length, expected.suppressed.length);
   for (const [index, result] of sarifRun.results.entries()) {
-    const finding = expected.report.findings[index];
+    const finding = expected.report.findings[index]!;
     assert.equal(result.ruleId, finding.check);
     assert.equal(sarifRun.tool.driver.rules[result.ruleIndex].id, finding.check);
     const location = result.locations[0].physicalLocation;
@@ -144,7 +144,7 @@ function checkJunit(output: string, expected: Expected): void {
   // Each suite says what the JSON report says of its target: failures, skips, errors and cases.
   for (const [index, target] of report.targets.entries()) {
     const id = target.name ?? target.path;
-    const suite = junit.suites[index];
+    const suite = junit.suites[index]!;
     assert.equal(suite.name, id, 'suites in the order of the targets, named by their id');
     const mine = (findings: Report['findings']) => findings.filter((f) => f.target === id);
     const failed = pairs(mine(expected.open));
@@ -177,7 +177,7 @@ function checkGithub(output: string, expected: Expected): void {
   assert.equal(errors.length, expected.open.length + expected.report.errors.length, 'one ::error per finding');
   assert.equal(notices.length, expected.suppressed.length, 'one ::notice per suppressed finding');
   for (const [index, finding] of expected.open.entries()) {
-    assert.ok(errors[index].startsWith(`::error file=${finding.source?.file},line=${finding.source?.line},`), errors[index]);
+    assert.ok(errors[index]!.startsWith(`::error file=${finding.source?.file},line=${finding.source?.line},`), errors[index]);
   }
 }
 

@@ -90,7 +90,7 @@ before(() => {
     assert.equal(result.status, 0, show(result));
     const match = /name: "kube-(v[^"]+)"/.exec(result.stdout);
     assert.ok(match, `no kube-<version> pod in:\n${result.stdout}`);
-    kubeVersionOf.set(tool.label, match[1]);
+    kubeVersionOf.set(tool.label, match[1]!);
   }
   assert.equal(new Set(kubeVersionOf.values()).size, HELM_VERSIONS.length, `the Helm versions must render different KubeVersions: ${[...kubeVersionOf]}`);
 });
@@ -159,7 +159,7 @@ for (const tool of HELM_VERSIONS) {
       assert.equal(failing.status, 2, show(failing));
       const failed = parseReport(failing);
       assert.equal(failed.errors.length, 1, show(failing));
-      assert.match(failed.errors[0].message, /image is required: pass --set image=/);
+      assert.match(failed.errors[0]!.message, /image is required: pass --set image=/);
       assertNoStackTrace(failing.stdout + failing.stderr);
     });
 
@@ -179,7 +179,7 @@ for (const tool of HELM_VERSIONS) {
       assert.equal(run.status, 1, show(run));
       const report = parseReport(run);
       assert.deepEqual(report.errors, []);
-      assert.equal(report.targets[0].ok, true);
+      assert.equal(report.targets[0]!.ok, true);
       // Every pod of the probe chart has hostPID (one finding each) and metadata.namespace: {{ .Release.Namespace }};
       // the test-hook pod has no namespace of its own.
       const probes = report.findings.filter((f) => f.resource.name !== 'helm-test');

@@ -130,7 +130,7 @@ for (const tools of HELM_VERSIONS) {
       const file = lines.indexOf(`${U}/charts/agent/templates/ds.yaml`);
       const at = lines.indexOf('  12:7  host-network  DaemonSet/release-name-agent', file);
       assert.ok(file >= 0 && at > file, stdout);
-      assert.match(lines[at + 1], /^ {4}hostNetwork is true: /);
+      assert.match(lines[at + 1] ?? '', /^ {4}hostNetwork is true: /);
       assert.deepEqual(lines.slice(at + 2, at + 6), [
         '    12 |       hostNetwork: {{ .Values.hostNetwork }}',
         '       |       ^',

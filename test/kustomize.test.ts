@@ -170,7 +170,7 @@ for (const tools of HELM_VERSIONS) {
       const plain = spawnSync(tools.kubectl, ['kustomize', `${FIXTURES}/overlays/prod`], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.split('\n');
       for (const finding of report.findings) {
         const key = finding.path.split('.').pop()!.replace(/\[\d+\]$/, '');
-        assert.match(plain[finding.rendered!.line - 1], new RegExp(`^\\s*(- )?${key}:`), `${finding.path} at line ${finding.rendered!.line}`);
+        assert.match(plain[finding.rendered!.line - 1] ?? '', new RegExp(`^\\s*(- )?${key}:`), `${finding.path} at line ${finding.rendered!.line}`);
       }
     });
 
@@ -187,7 +187,7 @@ for (const tools of HELM_VERSIONS) {
           });
           const taken: string[] = [];
           let text = '';
-          for await (const chunk of stripAnnotations(run.stdout, [ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION], (_, a) => taken.push(a[ORIGIN_ANNOTATION]))) text += chunk;
+          for await (const chunk of stripAnnotations(run.stdout, [ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION], (_, a) => taken.push(a[ORIGIN_ANNOTATION] ?? ''))) text += chunk;
           assert.equal((await run.done).exitCode, 0);
           const plain = spawnSync(tools.kubectl, ['kustomize', path.join(fixturesDir, 'overlays', overlay)], { encoding: 'utf8' }).stdout;
           assert.equal(text, plain);
@@ -202,16 +202,16 @@ for (const tools of HELM_VERSIONS) {
       for (const [overlay, name, expected] of [
         ['prod', 'prod-web-settings', 'base/kustomization.yaml:6~'],
         ['staging', 'agent-flags-staging', 'overlays/staging/kustomization.yaml:21~'],
-      ]) {
+      ] as const) {
         const { root, stream } = pipelineBuild(overlay, tools);
         const configMap = parseAllDocuments(stream)
           .map((d) => d.toJS() as { kind: string; metadata: { name: string; annotations: Record<string, string> }; data: Record<string, string> })
           .find((r) => r.kind === 'ConfigMap' && r.metadata.name.startsWith(name))!;
         const mapping = resolveKustomizeSource({
           resource: configMap,
-          path: ['data', Object.keys(configMap.data)[0]],
-          origin: parseOriginAnnotation(configMap.metadata.annotations[ORIGIN_ANNOTATION])!,
-          transformations: parseTransformationsAnnotation(configMap.metadata.annotations[TRANSFORMATIONS_ANNOTATION]),
+          path: ['data', Object.keys(configMap.data)[0]!],
+          origin: parseOriginAnnotation(configMap.metadata.annotations[ORIGIN_ANNOTATION]!)!,
+          transformations: parseTransformationsAnnotation(configMap.metadata.annotations[TRANSFORMATIONS_ANNOTATION]!),
           root,
           load: (absolute) => parseYamlFile(absolute, path.relative(PROJECT_ROOT, absolute), readFileSync(absolute, 'utf8')),
         });
@@ -254,7 +254,7 @@ for (const tools of HELM_VERSIONS) {
       const plain = spawnSync(tools.kubectl, ['kustomize', own], { encoding: 'utf8' }).stdout.split('\n');
       assert.ok(plain.some((line) => line.includes('config.kubernetes.io/origin')), 'the overlay\'s own build has them');
       const hostPid = report.findings.find((f) => f.check === 'host-pid')!;
-      assert.match(plain[hostPid.rendered!.line - 1], /^\s*hostPID: true$/, 'rendered lines are those of the build with its own annotations');
+      assert.match(plain[hostPid.rendered!.line - 1] ?? '', /^\s*hostPID: true$/, 'rendered lines are those of the build with its own annotations');
     });
 
     test('a build error: exit 2 with Kustomize\'s own message, as building the overlay directly gives it', () => {
@@ -265,10 +265,10 @@ for (const tools of HELM_VERSIONS) {
       const result = cli(['kustomize', broken, '--kustomize', tools.kubectl, '--format', 'json']);
       assert.equal(result.status, 2);
       const report = json(result);
-      assert.equal(report.targets[0].ok, false);
+      assert.equal(report.targets[0]!.ok, false);
       const direct = spawnSync(tools.kubectl, ['kustomize', broken], { encoding: 'utf8' });
-      assert.equal(report.errors[0].message, `kubectl kustomize failed (exit 1): ${direct.stderr.trim().replace(/^error: /, '')}`);
-      assert.match(report.errors[0].message, /missing\.yaml: no such file or directory/);
+      assert.equal(report.errors[0]!.message, `kubectl kustomize failed (exit 1): ${direct.stderr.trim().replace(/^error: /, '')}`);
+      assert.match(report.errors[0]!.message, /missing\.yaml: no such file or directory/);
       assertNoStackTrace(result.stderr);
       const text = cli(['kustomize', broken, '--kustomize', tools.kubectl]);
       assert.equal(text.status, 2);
@@ -278,7 +278,7 @@ for (const tools of HELM_VERSIONS) {
     test('helmCharts without --enable-helm: exit 2 saying to pass it', () => {
       const result = cli(['kustomize', `${FIXTURES}/overlays/helm`, '--kustomize', tools.kubectl, '--format', 'json']);
       assert.equal(result.status, 2);
-      assert.match(json(result).errors[0].message, /must specify --enable-helm.*pass --enable-helm/s);
+      assert.match(json(result).errors[0]!.message, /must specify --enable-helm.*pass --enable-helm/s);
     });
 
     test('--load-restrictor and arguments after -- reach the build', () => {
@@ -289,7 +289,7 @@ for (const tools of HELM_VERSIONS) {
       const overlay = path.join(outer, 'overlay');
       const refused = cli(['kustomize', overlay, '--kustomize', tools.kubectl, '--format', 'json']);
       assert.equal(refused.status, 2);
-      assert.match(json(refused).errors[0].message, /security; file .*pod\.yaml.* is not in or below/);
+      assert.match(json(refused).errors[0]!.message, /security; file .*pod\.yaml.* is not in or below/);
       for (const flags of [['--load-restrictor', 'LoadRestrictionsNone'], ['--', '--load-restrictor', 'LoadRestrictionsNone']]) {
         const allowed = json(cli(['kustomize', overlay, '--kustomize', tools.kubectl, '--format', 'json', ...flags]));
         assert.deepEqual(describeFindings(allowed.findings), [`host-ipc Pod/outside spec.hostIPC @ ${path.relative(PROJECT_ROOT, path.join(outer, 'pod.yaml'))}:5 from -`]);
@@ -307,7 +307,7 @@ for (const tools of HELM_VERSIONS) {
       );
       const disabled = cli(['kustomize', overlay, '--kustomize', tools.kubectl, '--format', 'json']);
       assert.equal(disabled.status, 2);
-      assert.match(json(disabled).errors[0].message, /external plugins disabled/);
+      assert.match(json(disabled).errors[0]!.message, /external plugins disabled/);
       // kubectl kustomize accepts the function with the flag (it has no --enable-exec to run it).
       assert.equal(cli(['kustomize', overlay, '--kustomize', tools.kubectl, '--enable-alpha-plugins']).status, 0);
     });
@@ -363,8 +363,8 @@ describe('kpt runs the krm function', () => {
     const run = spawnSync('kpt', ['fn', 'eval', pkg, '--exec', fn, '--results-dir', results], { cwd: PROJECT_ROOT, encoding: 'utf8', env: cleanEnv({ TMPDIR: scratch }), timeout: 120_000 });
     assert.notEqual(run.status, 0, 'kpt fails when the function reports findings');
     const list = parse(readFileSync(path.join(results, 'results.yaml'), 'utf8')) as { items: { results: KrmResult[] }[] };
-    const reported = list.items[0].results;
-    assert.deepEqual(withoutExactness(describeResults(reported)), withoutExactness(EXPECTED.prod));
+    const reported = list.items[0]!.results;
+    assert.deepEqual(withoutExactness(describeResults(reported)), withoutExactness(EXPECTED.prod!));
     // kpt names the package file and each resource's index in it.
     assert.ok(reported.every((r) => r.file?.path === 'resources.yaml' && typeof r.file.index === 'number'));
   });
@@ -433,7 +433,7 @@ describe('stopping a run', () => {
     const started = Date.now();
     const result = cli(['kustomize', overlay, '--enable-helm', '--kustomize', tools.kubectl, '--helm-command', tools.helm, '--timeout', '2', '--format', 'json']);
     assert.equal(result.status, 2);
-    assert.match(json(result).errors[0].message, /kubectl kustomize did not finish within 2 seconds/);
+    assert.match(json(result).errors[0]!.message, /kubectl kustomize did not finish within 2 seconds/);
     assert.ok(Date.now() - started < 30_000);
     const deadline = Date.now() + 5000;
     while (leftRunning(overlay).length > 0 && Date.now() < deadline) spawnSync('sleep', ['0.1']);
@@ -462,7 +462,7 @@ test('krm: input that is not a ResourceList is answered with an empty one carryi
     const list = parse(result.stdout) as { kind: string; items: unknown[]; results: { message: string }[] };
     assert.equal(list.kind, 'ResourceList');
     assert.deepEqual(list.items, []);
-    assert.match(list.results[0].message, message);
+    assert.match(list.results[0]!.message, message);
     assert.doesNotMatch(result.stderr, /cannot be stringified|\n\s+at /);
   }
 });

@@ -28,7 +28,7 @@ function resolve(
 ): OriginMapping | null {
   const load = (absolute: string) => {
     const relative = path.relative(ROOT, absolute);
-    return relative in files ? parseYamlFile(absolute, relative, files[relative]) : null;
+    return relative in files ? parseYamlFile(absolute, relative, files[relative]!) : null;
   };
   return resolveKustomizeSource({ resource: parse(resource), path: findingPath, origin, transformations, root: ROOT, load });
 }
@@ -282,7 +282,7 @@ spec: {}
     const stripped = stripDocumentAnnotations(text, keys);
     assert.equal(stripped.text, '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec: {}\n');
     assert.equal(stripped.taken['config.kubernetes.io/origin'], 'path: pod.yaml\n');
-    assert.match(stripped.taken['alpha.config.kubernetes.io/transformations'], /PatchTransformer/);
+    assert.match(stripped.taken['alpha.config.kubernetes.io/transformations'] ?? '', /PatchTransformer/);
 
     const mixed = text.replace('    config.kubernetes.io/origin', '    team: web\n    config.kubernetes.io/origin');
     assert.equal(stripDocumentAnnotations(mixed, keys).text, '---\napiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    team: web\n  name: p\nspec: {}\n');

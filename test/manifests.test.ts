@@ -51,7 +51,7 @@ test('CRLF line endings and a BOM are read as Kubernetes reads them, with the sa
   const text = '\ufeffapiVersion: v1\r\nkind: Pod\r\nmetadata: {name: p}\r\nspec:\r\n  hostPID: true\r\n  containers: []\r\n';
   const out = await checkYaml(text);
   assert.deepEqual(summarize(out), ['host-pid@5']);
-  assert.deepEqual(out.findings[0].rendered, { line: 5, column: 3 });
+  assert.deepEqual(out.findings[0]!.rendered, { line: 5, column: 3 });
 });
 
 test('empty and comment-only documents are skipped without error', async () => {
@@ -87,21 +87,21 @@ spec:
   assert.deepEqual(summarize(out), ['host-network@5', 'host-ipc@17']);
   assert.ok(out.errors.length >= 1);
   assert.ok(out.errors.every((e) => e.line !== null && e.line >= 8 && e.line <= 12), JSON.stringify(out.errors));
-  assert.match(out.errors[0].message, /YAML syntax error/);
+  assert.match(out.errors[0]!.message, /YAML syntax error/);
 });
 
 test('a document that is a list or a scalar is an error, not a silent pass', async () => {
   const list = await checkYaml('- a\n- b\n');
-  assert.match(list.errors[0].message, /document is a list/);
+  assert.match(list.errors[0]!.message, /document is a list/);
   const scalar = await checkYaml('---\njust text\n');
-  assert.match(scalar.errors[0].message, /document is a string/);
-  assert.equal(scalar.errors[0].line, 1);
+  assert.match(scalar.errors[0]!.message, /document is a string/);
+  assert.equal(scalar.errors[0]!.line, 1);
 });
 
 test('tabs used for indentation are a syntax error with the line', async () => {
   const out = await checkYaml('apiVersion: v1\nkind: Pod\nspec:\n\thostPID: true\n');
   assert.equal(out.errors.length > 0, true);
-  assert.equal(out.errors[0].line, 4);
+  assert.equal(out.errors[0]!.line, 4);
 });
 
 test('an alias bomb stops with an error instead of exhausting memory', async () => {
@@ -114,7 +114,7 @@ test('an alias bomb stops with an error instead of exhausting memory', async () 
   lines.push('kind: Pod');
   const out = await checkYaml(lines.join('\n') + '\n');
   assert.equal(out.errors.length, 1);
-  assert.match(out.errors[0].message, /alias/i);
+  assert.match(out.errors[0]!.message, /alias/i);
 });
 
 test('invalid UTF-8 is an error naming the line', async () => {
@@ -126,8 +126,8 @@ test('invalid UTF-8 is an error naming the line', async () => {
     sourceOf: () => ({ source: null }),
   });
   assert.equal(out.errors.length, 1);
-  assert.match(out.errors[0].message, /not valid UTF-8/);
-  assert.equal(out.errors[0].line, 2);
+  assert.match(out.errors[0]!.message, /not valid UTF-8/);
+  assert.equal(out.errors[0]!.line, 2);
 });
 
 test('locate maps a path to the key through aliases, and returns null for a missing path', () => {
@@ -138,7 +138,7 @@ test('locate maps a path to the key through aliases, and returns null for a miss
     sourceHeaderLine: null,
     index: 0,
   };
-  const [manifest] = parseManifest(raw).manifests;
+  const manifest = parseManifest(raw).manifests[0]!;
   assert.deepEqual(manifest.locate(['items', 0, 'x']), { line: 11, column: 3 });
   assert.deepEqual(manifest.locate(['items', 0]), { line: 13, column: 5 });
   assert.equal(manifest.locate(['items', 1]), null);

@@ -58,7 +58,7 @@ test('quickKind never names a kind the full parse disagrees with, on fixtures an
       if (full.errors.length > 0) continue; // a broken document has no kind to agree with
       named++;
       assert.equal(full.manifests.length, 1, `${file}:${raw.startLine}`);
-      assert.equal((full.manifests[0].value as { kind?: unknown }).kind, kind, `${file}:${raw.startLine}`);
+      assert.equal((full.manifests[0]!.value as { kind?: unknown }).kind, kind, `${file}:${raw.startLine}`);
     }
   }
   assert.ok(named > 10, `only ${named} documents had a kind named`);

@@ -153,7 +153,7 @@ describe('SARIF', () => {
       return log.runs[0].results.map((r: { ruleId: string; partialFingerprints: Record<string, string>; locations: { physicalLocation: { region: { startLine: number } } }[] }) => ({
         rule: r.ruleId,
         fingerprint: r.partialFingerprints['hostnsCheckFinding/v1'],
-        line: r.locations[0].physicalLocation.region.startLine,
+        line: r.locations[0]!.physicalLocation.region.startLine,
       }));
     };
     const first = fingerprints(pod('', 'app'));
@@ -212,7 +212,7 @@ describe('SARIF', () => {
     const log = JSON.parse(formatReport(report(suppressed), 'sarif', { color: false }));
     assert.deepEqual(sarifSchemaErrors(log), []);
     assert.deepEqual(
-      log.runs[0].results.map((r: { suppressions: { kind: string; justification: string }[] }) => `${r.suppressions[0].kind} ${r.suppressions[0].justification}`),
+      log.runs[0].results.map((r: { suppressions: { kind: string; justification: string }[] }) => `${r.suppressions[0]!.kind} ${r.suppressions[0]!.justification}`),
       ['inSource needed', 'external vendor'],
     );
   });
@@ -256,7 +256,7 @@ describe('escaping and edge cases', () => {
 
   test('JUnit escapes markup and drops characters XML cannot carry; a parser reads it back', () => {
     const junit = parseJunit(formatReport(report([awkward]), 'junit', { color: false }));
-    const [suite] = junit.suites;
+    const suite = junit.suites[0]!;
     assert.equal(suite.name, 'chart');
     assert.deepEqual(suite.properties, { type: 'helm' });
     const failed = suite.cases.find((c) => c.failure);
@@ -282,7 +282,7 @@ describe('escaping and edge cases', () => {
         assert.deepEqual([passing.tests, passing.failures, passing.errors], [5, 0, 0], 'five passing checks on the one pod');
         const failing = parseJunit(broken.stdout);
         assert.equal(failing.errors, 1);
-        assert.match(failing.suites[0].cases.find((c) => c.error)?.error?.message ?? '', /YAML syntax error/);
+        assert.match(failing.suites[0]!.cases.find((c) => c.error)?.error?.message ?? '', /YAML syntax error/);
       }
       if (format === 'github') assert.match(broken.stdout, /^::error file=test\/fixtures\/manifests\/broken\.yaml,line=1[12],title=hostns-check error%3A .*::YAML syntax error/m);
     }

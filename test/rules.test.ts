@@ -28,10 +28,10 @@ describe('host-ipc, host-network, host-pid', () => {
     test(`${check}: true is a finding at the key's line and column`, async () => {
       const out = await checkYaml(pod(`  ${field}: true\n${safeContainers}`));
       assert.deepEqual(summarize(out), [`${check}@6`]);
-      assert.equal(out.findings[0].path, `spec.${field}`);
-      assert.equal(out.findings[0].value, true);
-      assert.deepEqual(out.findings[0].rendered, { line: 6, column: 3 });
-      assert.deepEqual(out.findings[0].source, { file: 'input.yaml', line: 6, exact: true, column: 3, text: `  ${field}: true` });
+      assert.equal(out.findings[0]!.path, `spec.${field}`);
+      assert.equal(out.findings[0]!.value, true);
+      assert.deepEqual(out.findings[0]!.rendered, { line: 6, column: 3 });
+      assert.deepEqual(out.findings[0]!.source, { file: 'input.yaml', line: 6, exact: true, column: 3, text: `  ${field}: true` });
     });
     test(`${check}: false, null and absent pass`, async () => {
       for (const value of ['false', 'null', '~', 'no', 'off']) {
@@ -44,15 +44,15 @@ describe('host-ipc, host-network, host-pid', () => {
       for (const value of ['yes', 'on', 'True', 'TRUE', 'Y', 'On']) {
         const out = await checkYaml(pod(`  ${field}: ${value}\n${safeContainers}`));
         assert.deepEqual(summarize(out), [`${check}@6`], `${field}: ${value}`);
-        assert.equal(out.findings[0].value, true);
-        assert.deepEqual(out.findings[0].notes, []);
+        assert.equal(out.findings[0]!.value, true);
+        assert.deepEqual(out.findings[0]!.notes, []);
       }
     });
     test(`${check}: the string "true" is a finding with a note about the type`, async () => {
       const out = await checkYaml(pod(`  ${field}: "true"\n${safeContainers}`));
       assert.deepEqual(summarize(out), [`${check}@6`]);
-      assert.equal(out.findings[0].value, 'true');
-      assert.match(out.findings[0].notes[0], /reject.*must be a boolean/);
+      assert.equal(out.findings[0]!.value, 'true');
+      assert.match(out.findings[0]!.notes[0]!, /reject.*must be a boolean/);
     });
   }
 });
@@ -69,7 +69,7 @@ ${ports}`);
   test('a hostPort is a finding pointing at the hostPort key', async () => {
     const out = await checkYaml(withPorts('        - containerPort: 80\n        - containerPort: 9100\n          hostPort: 9100\n'));
     assert.deepEqual(summarize(out), ['host-port@13']);
-    const [finding] = out.findings;
+    const finding = out.findings[0]!;
     assert.equal(finding.path, 'spec.containers[0].ports[1].hostPort');
     assert.equal(finding.value, 9100);
     assert.equal(finding.container, 'proxy');
@@ -83,7 +83,7 @@ ${ports}`);
     for (const list of ['initContainers', 'ephemeralContainers']) {
       const out = await checkYaml(withPorts('        - containerPort: 80\n          hostPort: 8080\n', list));
       assert.deepEqual(summarize(out), ['host-port@12'], list);
-      assert.equal(out.findings[0].path, `spec.${list}[0].ports[0].hostPort`);
+      assert.equal(out.findings[0]!.path, `spec.${list}[0].ports[0].hostPort`);
     }
   });
   test('allowed ranges are inclusive at both ends', async () => {
@@ -100,11 +100,11 @@ ${ports}`);
   test('a string hostPort is a finding with a note about the type', async () => {
     const out = await checkYaml(withPorts('        - containerPort: 80\n          hostPort: "443"\n'));
     assert.deepEqual(summarize(out), ['host-port@12']);
-    assert.match(out.findings[0].notes[0], /must be an integer/);
+    assert.match(out.findings[0]!.notes[0]!, /must be an integer/);
   });
   test('the default allows no host port at all', async () => {
     const out = await checkYaml(withPorts('        - containerPort: 1\n          hostPort: 1\n'));
-    assert.match(out.findings[0].message, /none are allowed/);
+    assert.match(out.findings[0]!.message, /none are allowed/);
   });
 });
 
@@ -118,23 +118,23 @@ describe('run-as-user', () => {
   test('a missing runAsUser is a finding at the container\'s first line', async () => {
     const out = await checkYaml(pod(containers(null)));
     assert.deepEqual(summarize(out), ['run-as-user@7']);
-    assert.equal(out.findings[0].path, 'spec.containers[0].securityContext.runAsUser');
-    assert.equal(out.findings[0].value, null);
-    assert.equal(out.findings[0].container, 'c0');
-    assert.deepEqual(out.findings[0].rendered, { line: 7, column: 7 });
+    assert.equal(out.findings[0]!.path, 'spec.containers[0].securityContext.runAsUser');
+    assert.equal(out.findings[0]!.value, null);
+    assert.equal(out.findings[0]!.container, 'c0');
+    assert.deepEqual(out.findings[0]!.rendered, { line: 7, column: 7 });
   });
   test('a container value at or above the minimum passes; below fails', async () => {
     assert.deepEqual((await checkYaml(pod(containers('runAsUser: 10000')))).findings, []);
     const low = await checkYaml(pod(containers('runAsUser: 9999')));
     assert.deepEqual(summarize(low), ['run-as-user@10']);
-    assert.equal(low.findings[0].value, 9999);
+    assert.equal(low.findings[0]!.value, 9999);
   });
   test('the pod value applies to containers that set none', async () => {
     const out = await checkYaml(pod(`  securityContext:\n    runAsUser: 0\n${containers(null, 'runAsUser: 12000')}`));
     assert.deepEqual(summarize(out), ['run-as-user@7']);
-    assert.equal(out.findings[0].path, 'spec.securityContext.runAsUser');
-    assert.equal(out.findings[0].container, 'c0');
-    assert.match(out.findings[0].message, /from the pod securityContext/);
+    assert.equal(out.findings[0]!.path, 'spec.securityContext.runAsUser');
+    assert.equal(out.findings[0]!.container, 'c0');
+    assert.match(out.findings[0]!.message, /from the pod securityContext/);
   });
   test('a low pod value that every container overrides is not a finding', async () => {
     const out = await checkYaml(pod(`  securityContext:\n    runAsUser: 0\n${containers('runAsUser: 12000', 'runAsUser: 15000')}`));
@@ -147,7 +147,7 @@ describe('run-as-user', () => {
   test('a container value below the minimum is a finding even when the pod value is high', async () => {
     const out = await checkYaml(pod(`  securityContext:\n    runAsUser: 12000\n${containers('runAsUser: 0')}`));
     assert.deepEqual(summarize(out), ['run-as-user@12']);
-    assert.equal(out.findings[0].path, 'spec.containers[0].securityContext.runAsUser');
+    assert.equal(out.findings[0]!.path, 'spec.containers[0].securityContext.runAsUser');
   });
   test('init and ephemeral containers need one too', async () => {
     const spec = `${safeContainers}  initContainers:\n    - name: init\n      image: i:1\n  ephemeralContainers:\n    - name: debug\n      image: d:1\n`;
@@ -160,7 +160,7 @@ describe('run-as-user', () => {
   test('a string UID is a finding with a note about the type', async () => {
     const out = await checkYaml(pod(containers('runAsUser: "12000"')));
     assert.equal(out.findings.length, 1);
-    assert.match(out.findings[0].notes[0], /must be an integer/);
+    assert.match(out.findings[0]!.notes[0]!, /must be an integer/);
   });
   test('--min-uid changes the floor', async () => {
     assert.deepEqual((await checkYaml(pod(containers('runAsUser: 1000')), { minUid: 1000 })).findings, []);
@@ -188,8 +188,8 @@ describe('where pod specs live', () => {
     test(`${kind}.spec.template.spec`, async () => {
       const out = await checkYaml(template(kind));
       assert.deepEqual(summarize(out), ['host-pid@8']);
-      assert.equal(out.findings[0].path, 'spec.template.spec.hostPID');
-      assert.equal(out.findings[0].resource.kind, kind);
+      assert.equal(out.findings[0]!.path, 'spec.template.spec.hostPID');
+      assert.equal(out.findings[0]!.resource.kind, kind);
       assert.equal(out.resources, 1);
       assert.equal(out.podSpecs, 1);
     });
@@ -241,7 +241,7 @@ items:
     const out = await checkYaml(text);
     assert.deepEqual(summarize(out), ['host-network@8', 'host-ipc@19']);
     assert.deepEqual(out.findings.map((f) => f.resource.name), ['first', 'second']);
-    assert.equal(out.findings[1].path, 'items[1].items[0].spec.template.spec.hostIPC');
+    assert.equal(out.findings[1]!.path, 'items[1].items[0].spec.template.spec.hostIPC');
   });
   test('a CustomResourceDefinition schema that names hostPort and runAsUser is never a pod spec', async () => {
     const text = `apiVersion: apiextensions.k8s.io/v1
@@ -308,8 +308,8 @@ items:
     const out = await checkYaml(pod(`  hostNetwork: false\n  hostNetwork: true\n${safeContainers}`));
     assert.deepEqual(summarize(out), ['host-network@7']);
     assert.equal(out.warnings.length, 1);
-    assert.equal(out.warnings[0].line, 7);
-    assert.match(out.warnings[0].message, /duplicate key/);
+    assert.equal(out.warnings[0]!.line, 7);
+    assert.match(out.warnings[0]!.message, /duplicate key/);
     const reversed = await checkYaml(pod(`  hostNetwork: true\n  hostNetwork: false\n${safeContainers}`));
     assert.deepEqual(reversed.findings, []);
     assert.equal(reversed.errors.length, 0);
@@ -324,12 +324,12 @@ items:
     for (const [spec, line, message] of cases) {
       const out = await checkYaml(pod(spec));
       assert.equal(out.errors.length, 1, spec);
-      assert.equal(out.errors[0].line, line, spec);
-      assert.match(out.errors[0].message, message);
+      assert.equal(out.errors[0]!.line, line, spec);
+      assert.match(out.errors[0]!.message, message);
     }
     const deployment = await checkYaml('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template: broken\n');
     assert.equal(deployment.errors.length, 1);
-    assert.match(deployment.errors[0].message, /spec.template must be a mapping/);
+    assert.match(deployment.errors[0]!.message, /spec.template must be a mapping/);
   });
 });
 

@@ -61,8 +61,8 @@ test('run checks every target, each finding naming its target; a failing target 
   assert.ok(byTarget('prod').length > 0);
   assert.deepEqual(byTarget('rendered'), ['host-network', 'host-port']);
   assert.equal(report.errors.length, 1);
-  assert.equal(report.errors[0].target, 'failing');
-  assert.match(report.errors[0].message, /image is required/);
+  assert.equal(report.errors[0]!.target, 'failing');
+  assert.match(report.errors[0]!.message, /image is required/);
   const agent = report.findings.find((f) => f.target === 'umbrella' && f.check === 'host-network');
   assert.equal(agent?.introducedBy, 'overrides', 'set: in a target is an override');
   // Progress in CI: one line per target as it completes.

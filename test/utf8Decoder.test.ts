@@ -44,7 +44,7 @@ test('any stream, cut anywhere into any number of chunks, decodes chunk for chun
   let invalidSeen = 0;
   for (let round = 0; round < 3000; round++) {
     const parts: Uint8Array[] = [];
-    for (let i = random(40); i >= 0; i--) parts.push(random(30) === 0 ? invalid[random(invalid.length)] : pieces[random(pieces.length)]);
+    for (let i = random(40); i >= 0; i--) parts.push(random(30) === 0 ? invalid[random(invalid.length)]! : pieces[random(pieces.length)]!);
     const bytes = new Uint8Array(Buffer.concat(parts));
     const chunks: Uint8Array[] = [];
     for (let at = 0; at < bytes.length; ) {
@@ -53,7 +53,7 @@ test('any stream, cut anywhere into any number of chunks, decodes chunk for chun
       at += size;
     }
     const expected = decodeEach(referenceDecoder(), chunks);
-    if (expected[expected.length - 1].startsWith('invalid')) invalidSeen++;
+    if (expected[expected.length - 1]!.startsWith('invalid')) invalidSeen++;
     assert.deepEqual(decodeEach(new StrictUtf8Decoder(), chunks), expected, `round ${round}: ${Buffer.from(bytes).toString('hex')} in chunks of ${chunks.map((c) => c.length).join(',')}`);
   }
   assert.ok(invalidSeen > 100, `only ${invalidSeen} invalid streams were tried`);

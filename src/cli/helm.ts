@@ -48,9 +48,9 @@ function addHelmOptions(command: Command): Command {
 function helmRequest(positionals: string[], options: HelmOptions, extraArgs: string[]): HelmTemplateRequest {
   if (positionals.length === 0) throw new UsageError('helm: give a chart: a folder, a .tgz, repo/name, or oci://…');
   if (positionals.length > 2) throw new UsageError(`helm: expected [NAME] CHART, got ${positionals.length} arguments`);
-  const chart = positionals[positionals.length - 1];
+  const chart = positionals[positionals.length - 1]!;
   const request = emptyHelmRequest(chart);
-  if (positionals.length === 2) request.releaseName = positionals[0];
+  if (positionals.length === 2) request.releaseName = positionals[0]!;
   Object.assign(request, {
     values: options.values,
     set: options.set,

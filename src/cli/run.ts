@@ -69,18 +69,18 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
       warnTo(io)(text);
     },
     onStart: (index) => {
-      running.add(targets[index].name);
+      running.add(targets[index]!.name);
       progress();
     },
     onDone: (run, index) => {
-      running.delete(targets[index].name);
+      running.delete(targets[index]!.name);
       done++;
       const count = run.outcome.findings.filter((f) => !f.suppressed).length;
       findings += count;
       if (tty) progress();
       else {
         const state = run.target.ok ? `${count} finding${count === 1 ? '' : 's'}` : `error: ${run.target.error}`;
-        io.stderr.write(`hostns-check: [${done}/${targets.length}] ${targets[index].name}: ${state}\n`);
+        io.stderr.write(`hostns-check: [${done}/${targets.length}] ${targets[index]!.name}: ${state}\n`);
       }
     },
   });

@@ -91,8 +91,8 @@ export function parseConfigText(text: string, shown: string): RuleConfig {
   const fail = (node: unknown, message: string): never => {
     throw new ConfigError(shown, lineOf(node), message);
   };
-  if (doc.errors.length > 0) {
-    const error = doc.errors[0];
+  const error = doc.errors[0];
+  if (error) {
     throw new ConfigError(shown, lines.linePos(error.pos[0]).line, yamlErrorText(error.message));
   }
   const config = defaultRuleConfig();

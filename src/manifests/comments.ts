@@ -43,7 +43,7 @@ export function commentsOf(raw: RawDocument): YamlComment[] {
     .sort((a, b) => a.offset - b.offset)
     .map((comment) => {
       let index = 0;
-      while (index + 1 < lineStarts.length && lineStarts[index + 1] <= comment.offset) index++;
+      while (index + 1 < lineStarts.length && lineStarts[index + 1]! <= comment.offset) index++;
       const before = raw.text.slice(lineStarts[index], comment.offset);
       return { line: raw.startLine + index, text: comment.source.replace(/^#/, '').trim(), ownLine: before.trim() === '' };
     });

@@ -144,7 +144,7 @@ function readFlowScalar(text: string, start: number): { value: unknown; end: num
     return { value: text.slice(start + 1, close), end: close + 1 };
   }
   let end = start;
-  while (end < text.length && !',[]{}#:'.includes(text[end])) end++;
+  while (end < text.length && !',[]{}#:'.includes(text[end]!)) end++;
   const plain = trimBlanksEnd(text.slice(start, end));
   if (plain === '' || /^[&*!|>%@`?-]/.test(plain) || plain.includes('\t')) throw new NotSimple();
   return { value: resolvePlain(plain), end: start + plain.length };
@@ -418,7 +418,7 @@ class Parser {
         const first = text.charCodeAt(this.start);
         const quoted = first === 34 || first === 39 ? QUOTED_KEY.exec(this.content()) : null;
         if (!quoted) break;
-        const typed = parseInlineScalar(quoted[1]);
+        const typed = parseInlineScalar(quoted[1]!); // QUOTED_KEY's one group always participates
         if (typeof typed !== 'string') throw new NotSimple();
         key = typed;
         valueStart = this.start + quoted[0].length;

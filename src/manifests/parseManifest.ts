@@ -44,7 +44,7 @@ export function parseManifestFully(raw: RawDocument): ParseResult {
   const lineStarts = computeLineStarts(raw.text);
   const toPosition = (offset: number): Position => {
     const index = lineIndexOf(lineStarts, offset);
-    return { line: raw.startLine + index, column: offset - lineStarts[index] + 1 };
+    return { line: raw.startLine + index, column: offset - lineStarts[index]! + 1 };
   };
 
   const docs = parseAllDocuments(raw.text, { version: '1.1', uniqueKeys: true, prettyErrors: false });
@@ -86,7 +86,7 @@ export function parseManifestFully(raw: RawDocument): ParseResult {
 
 /** The yaml package's message without its code frame and position (we print our own). */
 export function yamlErrorText(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 function computeLineStarts(text: string): number[] {
@@ -100,7 +100,7 @@ function lineIndexOf(starts: number[], offset: number): number {
   let high = starts.length - 1;
   while (low < high) {
     const mid = (low + high + 1) >> 1;
-    if (starts[mid] <= offset) low = mid;
+    if (starts[mid]! <= offset) low = mid;
     else high = mid - 1;
   }
   return low;

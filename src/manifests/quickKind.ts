@@ -18,13 +18,13 @@ export function quickKind(text: string): string | null {
   let kind: string | null = null;
   TOP_LEVEL_LINE.lastIndex = 0;
   for (let match = TOP_LEVEL_LINE.exec(text); match !== null; match = TOP_LEVEL_LINE.exec(text)) {
-    const line = match[1];
+    const line = match[1]!; // the group always participates
     if (line.charCodeAt(0) === 9 /* a tab where a key should be */) return null;
     if (line === '---' || /^---[ \t]+#/.test(line)) continue;
     const kindLine = KIND_LINE.exec(line);
     if (kindLine) {
       if (kind !== null) return null; // a duplicate kind: let the full parser say which wins
-      kind = kindLine[1];
+      kind = kindLine[1]!;
     } else if (UNCLEAR_TOP_LEVEL.test(line) || line.includes('\t')) {
       return null;
     }

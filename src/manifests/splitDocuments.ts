@@ -36,10 +36,10 @@ const SOURCE_HEADER = /^#\s*Source:\s*(.+?)\s*$/;
 /** A document's own `# Source:` header (path and 0-based line within the document), if it has one. */
 function ownHeader(lines: readonly string[]): { path: string; offset: number } | null {
   for (let offset = 0; offset < lines.length; offset++) {
-    const line = lines[offset];
+    const line = lines[offset]!;
     if (offset === 0 && line.trim() === '---') continue;
     const match = SOURCE_HEADER.exec(line);
-    if (match) return { path: match[1], offset };
+    if (match) return { path: match[1]!, offset };
     if (line.trim() === '' || line.startsWith('#')) continue;
     break; // the header only counts before the document's content
   }

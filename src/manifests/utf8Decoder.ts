@@ -34,7 +34,7 @@ export class StrictUtf8Decoder {
 export function endsOnCharacterBoundary(bytes: Uint8Array): boolean {
   const n = bytes.length;
   for (let i = n - 1; i >= 0 && i >= n - 4; i--) {
-    const byte = bytes[i];
+    const byte = bytes[i]!;
     if ((byte & 0xc0) === 0x80) continue; // a continuation byte
     const length = byte < 0x80 ? 1 : byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
     return i + length <= n;

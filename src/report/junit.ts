@@ -61,9 +61,10 @@ function checkCase(resource: ResourceRef, check: CheckId, findings: Finding[]): 
   const open = findings.filter((f) => !f.suppressed);
   const file = (open[0] ?? findings[0])?.source?.file;
   const head = `    <testcase${attributes({ name: check, classname: resourceName(resource), file })}`;
-  if (open.length > 0) {
+  const first = open[0];
+  if (first) {
     const more = open.length > 1 ? ` (and ${open.length - 1} more)` : '';
-    const failure = `<failure${attributes({ message: `${open[0].message}${more}`, type: check })}>${text(details(findings))}</failure>`;
+    const failure = `<failure${attributes({ message: `${first.message}${more}`, type: check })}>${text(details(findings))}</failure>`;
     return { xml: `${head}>\n      ${failure}\n    </testcase>`, outcome: 'failed' };
   }
   if (findings.length > 0) {

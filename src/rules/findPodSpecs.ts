@@ -97,15 +97,17 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly JsonPath[]>> = {
   ReplicationController: [['spec', 'template', 'spec']],
   Job: [['spec', 'template', 'spec']],
 };
-const TEMPLATE_SPEC: readonly JsonPath[] = [['spec', 'template', 'spec']];
+const TEMPLATE_SPEC_PATH: JsonPath = ['spec', 'template', 'spec'];
+const TEMPLATE_SPEC: readonly JsonPath[] = [TEMPLATE_SPEC_PATH];
 const NONE: readonly JsonPath[] = [];
 
 /** Candidate pod-spec paths for one object, by kind; anything with spec.template.spec.containers counts. */
 function podSpecPaths(object: Record<string, unknown>): readonly JsonPath[] {
   const kind = object.kind;
-  if (typeof kind === 'string' && Object.prototype.hasOwnProperty.call(POD_SPEC_PATHS, kind)) return POD_SPEC_PATHS[kind];
+  const byKind = typeof kind === 'string' && Object.prototype.hasOwnProperty.call(POD_SPEC_PATHS, kind) ? POD_SPEC_PATHS[kind] : undefined;
+  if (byKind) return byKind;
   // Argo Rollouts, OpenKruise and the like: recognised by shape, not by name.
-  const spec = valueAt(object, TEMPLATE_SPEC[0]);
+  const spec = valueAt(object, TEMPLATE_SPEC_PATH);
   return isObject(spec) && Array.isArray(spec.containers) ? TEMPLATE_SPEC : NONE;
 }
 
@@ -113,7 +115,8 @@ function podSpecPaths(object: Record<string, unknown>): readonly JsonPath[] {
 function firstNonMapping(root: Record<string, unknown>, path: JsonPath): JsonPath | null {
   let node: unknown = root;
   for (let length = 1; length <= path.length; length++) {
-    node = isObject(node) && Object.prototype.hasOwnProperty.call(node, path[length - 1]) ? node[path[length - 1] as string] : undefined;
+    const key = path[length - 1]!;
+    node = isObject(node) && Object.prototype.hasOwnProperty.call(node, key) ? node[key as string] : undefined;
     if (node === undefined || node === null) return null;
     if (!isObject(node)) return path.slice(0, length);
   }
@@ -162,7 +165,7 @@ export const RESOURCE_READS: FieldReads = {
     'items[*]',
     ...['apiVersion', 'metadata.namespace', 'metadata.name', 'metadata.generateName'],
     ...[...Object.values(POD_SPEC_PATHS), TEMPLATE_SPEC].flat().map((path) => path.join('.')),
-    `${TEMPLATE_SPEC[0].join('.')}.containers`,
+    `${TEMPLATE_SPEC_PATH.join('.')}.containers`,
     'metadata.annotations',
     'metadata.labels',
   ],

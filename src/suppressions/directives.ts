@@ -49,7 +49,7 @@ const MARKER = new RegExp(`^${INLINE_MARKER}(?=\\s|$)\\s*([^\\s,:]+(?:\\s*,\\s*[
 export function commentDirective(comment: string): Directive | null {
   const match = MARKER.exec(comment.trim());
   if (!match) return null;
-  return { ...parseCheckList(match[1] ?? ''), reason: match[2].trim() };
+  return { ...parseCheckList(match[1] ?? ''), reason: match[2]!.trim() }; // the last group, (.*), always participates
 }
 
 /** What is wrong with a directive, as sentences naming the fix; empty when it is usable. */

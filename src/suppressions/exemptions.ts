@@ -55,7 +55,8 @@ export function matchExemption(exemptions: readonly Exemption[], facts: Exemptio
   const covering = exemptions.filter((exemption) => exemptionCovers(exemption, facts));
   const inForce = covering.find((exemption) => !isExpired(exemption, today));
   if (inForce) return { exemption: inForce, expired: false };
-  return covering.length > 0 ? { exemption: covering[0], expired: true } : null;
+  const expired = covering[0];
+  return expired ? { exemption: expired, expired: true } : null;
 }
 
 /** The chart names a Helm `# Source:` path carries: `umbrella/charts/agent/templates/ds.yaml` is umbrella and agent. */
@@ -63,8 +64,8 @@ export function chartsOfSourceHeader(header: string): string[] {
   const parts = header.split('/');
   const end = parts.indexOf('templates');
   const head = end === -1 ? [] : parts.slice(0, end);
-  const charts = head.length > 0 ? [head[0]] : [];
-  for (let i = 1; i + 1 < head.length; i++) if (head[i] === 'charts') charts.push(head[i + 1]);
+  const charts = head.length > 0 ? [head[0]!] : [];
+  for (let i = 1; i + 1 < head.length; i++) if (head[i] === 'charts') charts.push(head[i + 1]!);
   return charts;
 }
 

@@ -69,13 +69,13 @@ export async function runTargets(specs: readonly TargetSpec[], options: RunOptio
   const worker = async () => {
     while (next < specs.length) {
       const index = next++;
+      const spec = specs[index]!;
       options.onStart?.(index);
       try {
-        results[index] = await runOne(specs[index], options, shared);
+        results[index] = await runOne(spec, options, shared);
       } catch (error) {
         // One target's fault (Helm missing, say) is that target's error, not the run's end.
         const message = error instanceof Error ? error.message : String(error);
-        const spec = specs[index];
         results[index] = failedTarget(spec.type, pathOf(spec), message, { name: spec.name });
       }
       options.onDone?.(results[index], index);

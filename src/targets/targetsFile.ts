@@ -107,20 +107,21 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
   for (const item of node.items) {
     if (!isMap(item)) fail(reader, item, 'each target must be a mapping with helm, kustomize or manifests');
     const keys = item.items.map((p) => (isScalar(p.key) ? String(p.key.value) : ''));
-    const kind = ['helm', 'kustomize', 'manifests'].filter((k) => keys.includes(k));
-    if (kind.length !== 1) fail(reader, item, 'each target needs exactly one of helm, kustomize or manifests');
-    const allowed = kind[0] === 'helm' ? HELM_KEYS : kind[0] === 'kustomize' ? KUSTOMIZE_KEYS : MANIFESTS_KEYS;
+    const kinds = ['helm', 'kustomize', 'manifests'].filter((k) => keys.includes(k));
+    const kind = kinds[0];
+    if (kinds.length !== 1 || kind === undefined) fail(reader, item, 'each target needs exactly one of helm, kustomize or manifests');
+    const allowed = kind === 'helm' ? HELM_KEYS : kind === 'kustomize' ? KUSTOMIZE_KEYS : MANIFESTS_KEYS;
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!allowed.includes(key)) fail(reader, pair.key, `unknown setting "${key}" for a ${kind[0]} target; the settings are ${allowed.join(', ')}`);
+      if (!allowed.includes(key)) fail(reader, pair.key, `unknown setting "${key}" for a ${kind} target; the settings are ${allowed.join(', ')}`);
     }
-    const source = stringValue(reader, item, kind[0], true) as string;
+    const source = stringValue(reader, item, kind, true) as string;
     const name = stringValue(reader, item, 'name', false) ?? source;
-    if (kind[0] === 'manifests') {
+    if (kind === 'manifests') {
       add({ type: 'manifests', name, glob: fromConfig(reader, source, cwd) }, item);
       continue;
     }
-    if (kind[0] === 'kustomize') {
+    if (kind === 'kustomize') {
       add({ type: 'kustomize', name, dir: fromConfig(reader, source, cwd), enableHelm: boolValue(reader, item, 'enableHelm'), loadRestrictor: stringValue(reader, item, 'loadRestrictor', false) }, item);
       continue;
     }

@@ -43,7 +43,7 @@ const SWAPS: [RegExp, string[]][] = [
 const TOKENS = ['---', '\n', '  ', '- ', ': ', '{', '}', '[', ']', '"', "'", '&a ', '*a', '<<: ', '|', '>', '#', '\t', 'hostPort: 1', 'kind: Pod', 'spec:', 'containers:', '\r\n', '...', '%YAML 1.1', '\u0000', '\ufeff'];
 
 function mutate(input: Buffer, next: () => number): Buffer {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   let bytes = Buffer.from(input);
   const rounds = 1 + Math.floor(next() * 3);
   for (let r = 0; r < rounds; r++) {
@@ -103,7 +103,7 @@ test(`fuzz: ${iterations} mutated inputs through scan (seed ${seed})`, async (t)
   const next = random(seed);
   const codes = new Map<number, number>();
   for (let i = 0; i < iterations; i++) {
-    const input = mutate(corpus[Math.floor(next() * corpus.length)], next);
+    const input = mutate(corpus[Math.floor(next() * corpus.length)]!, next);
     let stdout = '';
     let stderr = '';
     let code: number;

@@ -30,7 +30,7 @@ export function headingAnchors(markdown: string): Set<string> {
   for (const { text } of proseLines(markdown)) {
     const heading = /^#{1,6}\s+(.*?)\s*$/.exec(text);
     if (!heading) continue;
-    const slug = githubSlug(heading[1]);
+    const slug = githubSlug(heading[1]!); // the group always participates
     const count = seen.get(slug) ?? 0;
     seen.set(slug, count + 1);
     anchors.add(count === 0 ? slug : `${slug}-${count}`);
@@ -44,7 +44,8 @@ export function relativeLinks(markdown: string): { line: number; target: string 
   for (const { line, text } of proseLines(markdown)) {
     // Inline code is text, not a link: `[file:line](1)` shows a format.
     for (const match of text.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s]+)\)/g)) {
-      if (!/^[a-z][a-z0-9+.-]*:/i.test(match[1])) links.push({ line, target: match[1] });
+      const target = match[1]!; // the group always participates
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(target)) links.push({ line, target });
     }
   }
   return links;

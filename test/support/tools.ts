@@ -20,8 +20,8 @@ export interface HelmToolset {
   kubectl: string;
 }
 
-/** Every pinned toolset, so tests can run the same case against Helm 3 and Helm 4. */
-export const HELM_VERSIONS: readonly HelmToolset[] = [
+/** Every pinned toolset, so tests can run the same case against Helm 3 and Helm 4 (a tuple: [0] and [1] always exist). */
+export const HELM_VERSIONS: readonly [HelmToolset, HelmToolset] = [
   { label: 'helm-3.17.2', helm: HELM3, kubectl: KUBECTL_132 },
   { label: 'helm-4.1.4', helm: HELM4, kubectl: KUBECTL_133 },
 ];

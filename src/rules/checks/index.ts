@@ -17,8 +17,9 @@ void everyIdHasACheck;
 export function orderedChecks(checks: readonly Check[]): readonly Check[] {
   return CHECK_IDS.map((id) => {
     const found = checks.filter((check) => check.id === id);
-    if (found.length !== 1) throw new Error(`check ${id}: ${found.length} implementations, expected 1`);
-    return found[0];
+    const check = found[0];
+    if (found.length !== 1 || check === undefined) throw new Error(`check ${id}: ${found.length} implementations, expected 1`);
+    return check;
   });
 }
 

@@ -110,8 +110,9 @@ function fromFiles(
   for (const [rel, data] of all) {
     const match = /^charts\/([^/]+)\/(.+)$/.exec(rel);
     if (match) {
-      if (!subFolders.has(match[1])) subFolders.set(match[1], new Map());
-      subFolders.get(match[1])!.set(match[2], data);
+      const folder = match[1]!; // both groups always participate
+      if (!subFolders.has(folder)) subFolders.set(folder, new Map());
+      subFolders.get(folder)!.set(match[2]!, data);
     }
   }
   const subcharts: { chartName: string; load: (key: string) => ChartNode | null }[] = [];
@@ -161,8 +162,11 @@ export function resolveSourceHeader(root: ChartNode, header: string): { chart: C
   if (parts[0] !== root.name) return null;
   let chart = root;
   let i = 1;
-  while (parts[i] === 'charts' && chart.children.has(parts[i + 1])) {
-    chart = chart.children.get(parts[i + 1])!;
+  while (parts[i] === 'charts') {
+    const name = parts[i + 1];
+    const child = name === undefined ? undefined : chart.children.get(name);
+    if (!child) break;
+    chart = child;
     i += 2;
   }
   const file = parts.slice(i).join('/');

@@ -125,14 +125,14 @@ export function matchBlocks(actions: readonly Action[]): BlockSpan[] {
 /** `define "name"` -> its name. */
 export function definedName(body: string): string | null {
   const match = /^(?:define|block)\s+"([^"]+)"/.exec(body);
-  return match ? match[1] : null;
+  return match ? match[1]! : null;
 }
 
 /** `include "name" ARG ...` / `template "name" ARG` -> name and the argument's text. */
 export function includeCall(body: string): { name: string; argument: string } | null {
   const match = /(?:^|[\s(|])(?:include|template)\s+"([^"]+)"\s*(.*)$/.exec(body);
   if (!match) return null;
-  return { name: match[1], argument: firstArgument(match[2]) };
+  return { name: match[1]!, argument: firstArgument(match[2]!) }; // both groups always participate
 }
 
 /** The first argument of a call: a parenthesised expression, a pipeline element, or a word. */

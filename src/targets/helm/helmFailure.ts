@@ -29,7 +29,7 @@ export function blamedTemplate(text: string): { file: string; line: number } | n
   ];
   for (const pattern of patterns) {
     const match = pattern.exec(text);
-    if (match) return { file: match[1], line: Number(match[2]) };
+    if (match) return { file: match[1]!, line: Number(match[2]) }; // every pattern has both groups
   }
   return null;
 }
@@ -51,7 +51,7 @@ export function describeHelmFailure(exit: HelmExit, chart: string, timeoutSecond
   }
   const missing = /missing in charts\/ directory: ([^\n]+)/.exec(helmSays);
   if (missing) {
-    const names = missing[1].trim();
+    const names = missing[1]!.trim();
     return {
       message:
         `chart dependencies are missing from ${chart}/charts/: ${names}. ` +
@@ -62,7 +62,7 @@ export function describeHelmFailure(exit: HelmExit, chart: string, timeoutSecond
     };
   }
   const unopened = /open ([^\n]+?): no such file or directory/.exec(helmSays);
-  if (unopened && !unopened[1].includes(chart.replace(/\/+$/, ''))) {
+  if (unopened && !unopened[1]!.includes(chart.replace(/\/+$/, ''))) {
     return {
       message: `Helm could not open ${unopened[1]}: no such file. Check the files given with -f/--values and --set-file. Helm said: ${helmSays}`,
       file: null,

@@ -64,14 +64,14 @@ export function withValueFlagsFromExtraArgs(request: HelmTemplateRequest): HelmT
   const result: HelmTemplateRequest = { ...request, values: [...request.values], set: [...request.set], setString: [...request.setString], setFile: [...request.setFile], setJson: [...request.setJson], setLiteral: [...request.setLiteral], extraArgs: [] };
   const args = request.extraArgs;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = args[i]!;
     const equals = arg.indexOf('=');
     const name = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
     const field = VALUE_FLAGS[name];
     if (field && name !== arg) {
       result[field].push(arg.slice(equals + 1));
     } else if (field && i + 1 < args.length) {
-      result[field].push(args[++i]);
+      result[field].push(args[++i]!);
     } else if (/^-f./.test(arg)) {
       result.values.push(arg.slice(2));
     } else {

@@ -19,10 +19,10 @@ function readString(header: Buffer, offset: number, length: number): string {
 
 function readNumber(header: Buffer, offset: number, length: number): number {
   const field = header.subarray(offset, offset + length);
-  if (field[0] & 0x80) {
+  if (field[0]! & 0x80) {
     // GNU base-256 encoding for sizes beyond the octal field's range.
     let value = 0;
-    for (let i = 1; i < length; i++) value = value * 256 + field[i];
+    for (let i = 1; i < length; i++) value = value * 256 + field[i]!;
     return value;
   }
   const text = field.toString('latin1').replace(/[\0 ]+/g, ' ').trim();
@@ -32,7 +32,7 @@ function readNumber(header: Buffer, offset: number, length: number): number {
 function verifyChecksum(header: Buffer, headerOffset: number): void {
   const stored = readNumber(header, 148, 8);
   let sum = 0;
-  for (let i = 0; i < TAR_BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i];
+  for (let i = 0; i < TAR_BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
   if (sum !== stored) throw new TarFormatError(`corrupt tar header at offset ${headerOffset}`);
 }
 

@@ -102,7 +102,7 @@ function resolveChain(word: string, scope: Scope): Binding | null {
   else if (match[1]) binding = scope.vars.get(match[1]) ?? UNKNOWN;
   else binding = scope.dot;
   if (match[2] === '.' || match[2] === '') return binding;
-  for (const name of match[2].split('.').slice(1)) binding = field(binding, name);
+  for (const name of match[2]!.split('.').slice(1)) binding = field(binding, name);
   return binding;
 }
 
@@ -117,8 +117,9 @@ const PASS_THROUGH = new Set(['merge', 'mergeOverwrite', 'deepCopy', 'toYaml', '
 
 function resolveCommand(command: string, scope: Scope, piped: Binding | null): Binding {
   const parts = words(command);
-  if (parts.length === 0) return piped ?? UNKNOWN;
-  const [head, ...args] = parts;
+  const head = parts[0];
+  if (head === undefined) return piped ?? UNKNOWN;
+  const args = parts.slice(1);
   if (parts.length === 1 && piped === null) return resolveOperand(head, scope);
   if (head === 'index') {
     let binding = resolveOperand(args[0] ?? '', scope);
@@ -137,8 +138,8 @@ function resolveCommand(command: string, scope: Scope, piped: Binding | null): B
   if (head === 'dict') {
     const entries = new Map<string, Binding>();
     for (let i = 0; i + 1 < args.length; i += 2) {
-      const key = unquote(args[i]);
-      if (typeof key === 'string') entries.set(key, resolveOperand(args[i + 1], scope));
+      const key = unquote(args[i]!);
+      if (typeof key === 'string') entries.set(key, resolveOperand(args[i + 1]!, scope));
     }
     return { kind: 'dict', entries };
   }
@@ -169,7 +170,8 @@ function copyScope(scope: Scope): Scope {
 function splitDeclaration(text: string): { names: string[]; expression: string; declares: boolean } {
   const match = /^((?:\$\w*\s*,\s*)?\$\w*)\s*(:?)=\s*(.*)$/s.exec(text);
   if (!match) return { names: [], expression: text, declares: false };
-  return { names: match[1].split(',').map((n) => n.trim()), expression: match[3], declares: match[2] === ':' };
+  // All three groups always participate.
+  return { names: match[1]!.split(',').map((n) => n.trim()), expression: match[3]!, declares: match[2] === ':' };
 }
 
 /**
@@ -212,8 +214,8 @@ function computeScopeAt(actions: readonly Action[], from: number, offset: number
         const element: Binding = list.kind === 'values' ? { kind: 'values', chart: list.chart, path: [...list.path, '*'] } : UNKNOWN;
         scope = copyScope(scope);
         scope.dot = element;
-        if (names.length === 2) scope.vars.set(names[1], element);
-        else if (names.length === 1) scope.vars.set(names[0], element);
+        if (names.length === 2) scope.vars.set(names[1]!, element);
+        else if (names.length === 1) scope.vars.set(names[0]!, element);
         break;
       }
       case 'if':

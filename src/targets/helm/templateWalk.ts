@@ -54,18 +54,19 @@ export function readTemplateFile(chart: ChartNode, file: string, text: string): 
   let actionIndex = 0;
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
-    const lineText = raw[i].replace(/\r$/, '');
+    const rawLine = raw[i]!;
+    const lineText = rawLine.replace(/\r$/, '');
     const start = offset;
-    const end = start + raw[i].length;
+    const end = start + rawLine.length;
     offset = end + 1;
     // Mask actions so only literal YAML is left to read keys from.
     let masked = '';
     let cursor = start;
     let coveredFromBefore = false;
     const outputs: Action[] = [];
-    while (actionIndex < actions.length && actions[actionIndex].end <= start) actionIndex++;
-    for (let j = actionIndex; j < actions.length && actions[j].start < end; j++) {
-      const action = actions[j];
+    while (actionIndex < actions.length && actions[actionIndex]!.end <= start) actionIndex++;
+    for (let j = actionIndex; j < actions.length && actions[j]!.start < end; j++) {
+      const action = actions[j]!;
       if (action.start < start) coveredFromBefore = true;
       const from = Math.max(action.start, start);
       masked += text.slice(cursor, from);
@@ -75,7 +76,8 @@ export function readTemplateFile(chart: ChartNode, file: string, text: string): 
     }
     masked += text.slice(cursor, end);
     const match = KEY.exec(masked);
-    const dashes = match ? match[2] : (/^( *)(- +)/.exec(masked)?.[2] ?? '');
+    // Groups 1-3 of KEY always participate (1 and 2 may be empty).
+    const dashes = match ? match[2]! : (/^( *)(- +)/.exec(masked)?.[2] ?? '');
     const maskedIndent = masked.length - masked.trimStart().length;
     const indent = lineText.length - lineText.trimStart().length;
     const inDefine = defineSpans.some((d) => start >= d.from && start < d.to);
@@ -84,8 +86,8 @@ export function readTemplateFile(chart: ChartNode, file: string, text: string): 
       text: lineText,
       start,
       indent,
-      key: match ? unquoteKey(match[3]) : null,
-      keyCol: match ? match[1].length + match[2].length : maskedIndent + dashes.length,
+      key: match ? unquoteKey(match[3]!) : null,
+      keyCol: match ? match[1]!.length + match[2]!.length : maskedIndent + dashes.length,
       dashCol: dashes ? maskedIndent : null,
       hasContent: masked.trim() !== '',
       outputs,
@@ -205,9 +207,10 @@ export class TemplateIndex {
         for (const [path, text] of chart.files) {
           if (!path.startsWith('templates/')) continue;
           for (const match of text.matchAll(/\{\{-?\s*(?:define|block)\s+"([^"]+)"/g)) {
-            const list = this.defines.get(match[1]) ?? [];
+            const name = match[1]!;
+            const list = this.defines.get(name) ?? [];
             if (!list.some((c) => c.chart === chart && c.path === path)) list.push({ chart, path });
-            this.defines.set(match[1], list);
+            this.defines.set(name, list);
           }
         }
       }
@@ -262,8 +265,8 @@ export class TemplateIndex {
    * several lines, so every candidate line and every output action is tried; the best wins.
    */
   private descend(parent: Parent, steps: readonly RenderedStep[], at: number, anchorOnly: boolean, depth: number): WalkResult | null {
-    if (depth > 40) return null;
     const step = steps[at];
+    if (depth > 40 || step === undefined) return null;
     const last = at === steps.length - 1;
     const candidates = typeof step.segment === 'number' ? this.itemCandidates(parent, step) : this.keyCandidates(parent, step);
     let best: WalkResult | null = null;
@@ -295,7 +298,7 @@ export class TemplateIndex {
   /** Lines directly under the parent that write the key, those matching the rendered line first. */
   private keyCandidates(parent: Parent, step: RenderedStep): { line: TemplateLine; parent: Parent }[] {
     const { file } = parent;
-    const lines = parent.block.map((i) => file.lines[i]);
+    const lines = parent.block.map((i) => file.lines[i]!);
     const keyed = lines.filter((l) => l.key !== null && l.dashCol === null && l.keyCol > parent.col);
     const childCol = Math.min(...keyed.map((l) => l.keyCol));
     const candidates = keyed.filter((l) => l.keyCol === childCol && l.key === step.segment);
@@ -306,7 +309,7 @@ export class TemplateIndex {
   /** List items under the parent that can be the rendered item, the likeliest first. */
   private itemCandidates(parent: Parent, step: RenderedStep): { line: TemplateLine; parent: Parent }[] {
     const { file } = parent;
-    const lines = parent.block.map((i) => file.lines[i]);
+    const lines = parent.block.map((i) => file.lines[i]!);
     const dashed = lines.filter((l) => l.dashCol !== null && l.dashCol >= parent.col && l.hasContent);
     if (dashed.length === 0) return [];
     const itemCol = Math.min(...dashed.map((l) => l.dashCol as number));
@@ -314,7 +317,8 @@ export class TemplateIndex {
     const index = step.segment as number;
     const matching = step.line === null ? items : items.filter((l) => linePattern(file, l).test(step.line as string));
     // Literal items in the same number as rendered ones: the item at the same position.
-    const ordered = matching.length > 1 && matching.length === items.length && index < items.length ? [items[index], ...matching.filter((l) => l !== items[index])] : matching;
+    const atIndex = index < items.length ? items[index] : undefined;
+    const ordered = matching.length > 1 && matching.length === items.length && atIndex ? [atIndex, ...matching.filter((l) => l !== atIndex)] : matching;
     return ordered.map((line) => {
       const childParent = this.childParent(parent, line, line.dashCol as number, true);
       childParent.lastIndex = index;
@@ -326,9 +330,10 @@ export class TemplateIndex {
     const { file } = parent;
     const position = parent.block.indexOf(line.no - 1);
     const block: number[] = [];
-    const indentless = !isItem && line.hasContent && file.lines[line.no - 1].text.trimEnd().endsWith(':');
+    const indentless = !isItem && line.hasContent && file.lines[line.no - 1]!.text.trimEnd().endsWith(':');
     for (let k = position + 1; k < parent.block.length; k++) {
-      const candidate = file.lines[parent.block[k]];
+      const lineIndex = parent.block[k]!;
+      const candidate = file.lines[lineIndex]!;
       if (candidate.hasContent) {
         const column = candidate.dashCol ?? candidate.keyCol;
         const continuesList = indentless && candidate.dashCol === col;
@@ -336,7 +341,7 @@ export class TemplateIndex {
       } else if (candidate.outputs.length > 0) {
         if (candidate.outputs.every((a) => outputColumn(candidate, a) <= col)) continue;
       }
-      block.push(parent.block[k]);
+      block.push(lineIndex);
     }
     return {
       file,
@@ -359,7 +364,7 @@ export class TemplateIndex {
       for (const action of host.outputs) producers.push({ line: host, action });
     }
     for (const index of parent.block) {
-      const line = file.lines[index];
+      const line = file.lines[index]!;
       if (line.hasContent) continue;
       for (const action of line.outputs) if (outputColumn(line, action) > parent.col) producers.push({ line, action });
     }
@@ -400,8 +405,9 @@ export class TemplateIndex {
       }
     }
     if (fallback) return fallback;
-    if (producers.length > 0) {
-      const { line } = producers[0];
+    const first = producers[0];
+    if (first) {
+      const { line } = first;
       return { file, line, exact: false, values: null, reason: 'the key comes from template code the walk could not follow' };
     }
     return null;
@@ -440,7 +446,7 @@ function documentRegions(file: TemplateFile): { from: number; lines: number[] }[
   const regions: { from: number; lines: number[] }[] = [];
   let current = { from: 0, lines: [] as number[] };
   for (let i = 0; i < file.lines.length; i++) {
-    const line = file.lines[i];
+    const line = file.lines[i]!;
     if (line.skip) continue;
     if (/^---\s*$/.test(line.text)) {
       if (current.lines.length > 0) regions.push(current);
@@ -464,7 +470,7 @@ function regionLines(file: TemplateFile, from: number, to: number): number[] {
   if (cached) return cached;
   const lines: number[] = [];
   for (let i = 0; i < file.lines.length; i++) {
-    const line = file.lines[i];
+    const line = file.lines[i]!;
     const lineEnd = line.start + line.text.length;
     if (lineEnd < from || line.start >= to) continue;
     if (line.hasContent || line.outputs.some((a) => a.start >= from && a.start < to)) lines.push(i);

@@ -51,7 +51,7 @@ function splitUnescaped(text: string, separator: string): string[] {
   let current = '';
   for (let i = 0; i < text.length; i++) {
     if (text[i] === '\\' && i + 1 < text.length) {
-      current += text[i] + text[i + 1];
+      current += text[i]! + text[i + 1]!;
       i++;
     } else if (text[i] === separator) {
       parts.push(current);
@@ -108,7 +108,7 @@ export class ValuesFiles {
       try {
         const raw: RawDocument = { text: text(), startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 };
         const parsed = parseManifest(raw);
-        if (parsed.errors.length === 0 && parsed.manifests.length === 1) locate = parsed.manifests[0].locate;
+        if (parsed.errors.length === 0 && parsed.manifests.length === 1) locate = parsed.manifests[0]!.locate;
       } catch {
         locate = null;
       }

@@ -6,6 +6,10 @@ import { spawn } from 'node:child_process';
 import { chartDirOfTemplateArgs, isChartFolder, realHelmArgs, saveHelmRender, versionAnswer } from './helmRelay.js';
 
 const [realHelm, rendersDir, ...args] = process.argv.slice(2);
+if (realHelm === undefined || rendersDir === undefined) {
+  process.stderr.write('usage: helmRelayMain.js REAL_HELM RENDERS_DIR helm-args...\n');
+  process.exit(2);
+}
 
 const child = spawn(realHelm, realHelmArgs(args), { stdio: ['inherit', 'pipe', 'inherit'] });
 const chunks: Buffer[] = [];

@@ -107,8 +107,8 @@ const krmKind: TargetKind<{ input: string; kustomizeRoot: string }> = {
 /** The input's items, or why it is no ResourceList. */
 function resourceListItems(input: string): unknown[] | string {
   const parsed = parseDocument(input, { version: '1.1' });
-  if (parsed.errors.length > 0) {
-    const [first] = parsed.errors;
+  const [first] = parsed.errors;
+  if (first) {
     return `standard input is not valid YAML (line ${first.linePos?.[0].line ?? '?'}): ${first.message.split('\n')[0]}`;
   }
   const list = parsed.toJS({ maxAliasCount: 1000 }) as unknown;
@@ -138,7 +138,7 @@ export async function runKrmFunction(input: string, options: KrmOptions): Promis
   for (const finding of run.outcome.findings) {
     const match = /^items\[(\d+)\]\.?(.*)$/.exec(finding.path);
     if (match) itemOf.set(finding, Number(match[1]));
-    results.push(findingResult(finding, itemAnnotations(items, finding, itemOf), match ? match[2] : finding.path));
+    results.push(findingResult(finding, itemAnnotations(items, finding, itemOf), match ? match[2]! : finding.path)); // (.*) always participates
   }
   results.push(...run.outcome.errors.map(errorResult));
   return { run, output: withResults(input, results) };

@@ -77,7 +77,7 @@ function templateWriting(chartDir: string, kind: string): string | null {
     }
   };
   walk(path.join(chartDir, 'templates'), '/templates');
-  return found.length === 1 ? found[0] : null;
+  return found.length === 1 ? found[0]! : null;
 }
 
 export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {

@@ -52,7 +52,7 @@ export function inlinePatchText(kustomization: YamlFile, scalar: Node, keyNode: 
 }
 
 function patchFormat(yaml: YamlText): PatchFormat {
-  return yaml.documents.length > 0 && isSeq(yaml.documents[0].contents) ? 'json6902' : 'strategic-merge';
+  return isSeq(yaml.documents[0]?.contents) ? 'json6902' : 'strategic-merge';
 }
 
 /** The patches of one patch field of a kustomization, in the order Kustomize applies them. */
@@ -105,8 +105,8 @@ export function strategicMergeWrite(patch: Patch, resource: FinalResource, known
       if (own.namespace !== null && !known.namespaces.includes(own.namespace)) continue;
     }
     const steps = walkYaml(content, jsonPath, resource.value);
-    if (steps.length !== jsonPath.length || steps.length === 0) continue;
     const last = steps[steps.length - 1];
+    if (steps.length !== jsonPath.length || !last) continue;
     found = { location: locationOf(patch.yaml, last.anchor, true), value: scalarValue(last.value) };
   }
   return found;
@@ -161,8 +161,8 @@ export function json6902Write(patch: Patch, resource: FinalResource, known: Reso
         // The rest of the path inside the written value; a JSON patch value is taken as it is.
         const rest = jsonPath.slice(opPath.length);
         const steps = walkYaml(valuePair.value, rest, valueAt(resource.value, opPath), true);
-        if (steps.length === rest.length) {
-          const last = steps[steps.length - 1];
+        const last = steps[steps.length - 1];
+        if (steps.length === rest.length && last) {
           found = { location: locationOf(patch.yaml, last.anchor, true), value: scalarValue(last.value) };
         }
       } else if ((kind === 'copy' || kind === 'move') && opPath.length <= jsonPath.length) {

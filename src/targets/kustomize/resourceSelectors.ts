@@ -54,7 +54,7 @@ export function pickByName<T>(candidates: T[], nameOf: (candidate: T) => string,
       bestLength = name.length;
     }
   }
-  if (best === null && candidates.length === 1) return candidates[0];
+  if (best === null && candidates.length === 1) return candidates[0]!;
   return best;
 }
 
@@ -100,12 +100,14 @@ export function matchesLabelSelector(selector: string, labels: Record<string, st
   return terms.every((raw) => {
     const term = raw.trim();
     if (term === '') return true;
+    // In both patterns every group always participates.
     let match = /^([^\s!=]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
-    if (match) return match[2] === '!=' ? labels[match[1]] !== match[3] : labels[match[1]] === match[3];
+    if (match) return match[2] === '!=' ? labels[match[1]!] !== match[3] : labels[match[1]!] === match[3];
     match = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term);
     if (match) {
-      const values = match[3].split(',').map((v) => v.trim());
-      const has = match[1] in labels && values.includes(labels[match[1]]);
+      const key = match[1]!;
+      const values = match[3]!.split(',').map((v) => v.trim());
+      const has = key in labels && values.includes(labels[key]!);
       return match[2] === 'in' ? has : !has;
     }
     if (term.startsWith('!')) return !(term.slice(1).trim() in labels);

@@ -62,7 +62,7 @@ export function walkYaml(root: unknown, jsonPath: JsonPath, finalResource: unkno
   const steps: NodeStep[] = [];
   let node = root;
   for (let i = 0; i < jsonPath.length; i++) {
-    const segment = jsonPath[i];
+    const segment = jsonPath[i]!;
     if (typeof segment === 'number') {
       if (!isSeq(node)) break;
       const listName = jsonPath[i - 1];
