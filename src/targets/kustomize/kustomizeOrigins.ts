@@ -23,11 +23,11 @@ export interface KustomizeOrigin {
 
 function asOrigin(value: unknown): KustomizeOrigin | null {
   if (!isRecord(value)) return null;
-  const text = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : undefined);
+  const text = (key: string) => (typeof value[key] === 'string' ? value[key] : undefined);
   const by = isRecord(value.configuredBy) ? value.configuredBy : null;
   const origin: KustomizeOrigin = { path: text('path'), repo: text('repo'), ref: text('ref'), configuredIn: text('configuredIn') };
   if (by) {
-    const field = (key: string) => (typeof by[key] === 'string' ? (by[key] as string) : undefined);
+    const field = (key: string) => (typeof by[key] === 'string' ? by[key] : undefined);
     origin.configuredBy = { apiVersion: field('apiVersion'), kind: field('kind'), name: field('name'), namespace: field('namespace') };
   }
   return origin.path || origin.configuredIn ? origin : null;
@@ -56,9 +56,9 @@ export interface YamlText {
   file: string;
   documents: Document.Parsed[];
   /** 1-based line and column in `file` of an offset into the parsed text. */
-  position(offset: number): { line: number; column: number };
+  position: (offset: number) => { line: number; column: number };
   /** The text of a 1-based line of `file`, for a code frame. */
-  lineText(line: number): string | undefined;
+  lineText: (line: number) => string | undefined;
 }
 
 /** A YAML file read from disk: `dir` is its folder, for paths written inside it. */
@@ -126,7 +126,7 @@ export function existingPrefix(root: unknown, jsonPath: JsonPath): JsonPath {
 }
 
 function pairOf(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) as Pair | undefined;
+  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key);
 }
 
 function scalarValue(node: unknown): unknown {
@@ -268,7 +268,7 @@ function selectorOf(value: unknown): Selector | null {
   if (!isRecord(value)) return null;
   const selector: Selector = {};
   for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector'] as const) {
-    if (typeof value[key] === 'string') selector[key] = value[key] as string;
+    if (typeof value[key] === 'string') selector[key] = value[key];
   }
   return selector;
 }
@@ -554,7 +554,7 @@ export function generatorEntry(
     entry = pickByName(entries, (e) => text(e, 'name'), resource.name);
   }
   if (!entry) return { entry: null, location: locationOf(kustomization, fieldPair.key as Node, false) };
-  const location = locationOf(kustomization, entry as unknown as Node, false);
+  const location = locationOf(kustomization, entry, false);
   return { entry: { fields: entry.toJSON() as Record<string, unknown>, location }, location };
 }
 
