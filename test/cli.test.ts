@@ -210,7 +210,7 @@ describe('the rule page examples', () => {
     const { status, report } = runJson(['scan', '-'], { input: example('Insecure Example', 'Secure Example') });
     assert.equal(status, 1);
     assert.deepEqual(
-      report.findings.map((f: { check: string; value: unknown }) => `${f.check}=${f.value}`),
+      report.findings.map((f: { check: string; value: unknown }) => `${f.check}=${String(f.value)}`),
       ['host-ipc=true', 'host-network=true', 'host-pid=true', 'host-port=443', 'run-as-user=0'],
     );
   });

@@ -67,7 +67,7 @@ describe('check ids, declared once', () => {
 function watched(value: unknown, seen: Set<string>): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const isList = Array.isArray(value);
-  return new Proxy(value as object, {
+  return new Proxy(value, {
     get(target, key, receiver) {
       if (!isList && typeof key === 'string') seen.add(key);
       return watched(Reflect.get(target, key, receiver), seen);

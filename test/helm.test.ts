@@ -248,7 +248,7 @@ for (const tools of HELM_VERSIONS) {
       const withKey = helm([chart('datadog'), '--set', 'datadog.apiKey=0123456789abcdef0123456789abcdef']);
       const agent = withKey.report.findings.filter((f: Finding) => f.resource.kind === 'DaemonSet');
       assert.deepEqual(brief(agent.filter((f: Finding) => f.check === 'host-pid')), ['host-pid DaemonSet/release-name-datadog']);
-      const rootContainers = agent.filter((f: Finding) => f.check === 'run-as-user').map((f: Finding) => `${f.container}=${f.value}`);
+      const rootContainers = agent.filter((f: Finding) => f.check === 'run-as-user').map((f: Finding) => `${f.container}=${String(f.value)}`);
       assert.deepEqual(rootContainers.sort(), ['agent=0', 'init-config=0', 'init-volume=0', 'seccomp-setup=0', 'system-probe=0', 'trace-agent=0']);
     });
   });

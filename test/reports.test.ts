@@ -84,7 +84,7 @@ describe('--output FILE', () => {
     execFileSync('mkfifo', [fifo]);
     const reader = new Promise<string>((resolve) => {
       let text = '';
-      createReadStream(fifo, 'utf8').on('data', (d) => (text += d)).on('end', () => resolve(text));
+      createReadStream(fifo, 'utf8').on('data', (d) => (text += String(d))).on('end', () => resolve(text));
     });
     const result = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, [BIN, 'scan', INSECURE, '--format', 'json', '--output', fifo]);

@@ -154,7 +154,7 @@ describe('source mapping is best effort', () => {
       env: process.env,
       timeoutSeconds: 60,
       config: defaultRuleConfig(),
-      helm: () => tools!.helm,
+      helm: () => tools.helm,
       kustomize: () => {
         throw new Error('no kustomize target here');
       },

@@ -75,7 +75,7 @@ export function readConfigFile(absolute: string, shown: string): RuleConfig {
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
-    throw new ConfigError(shown, null, `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ConfigError(shown, null, `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   return parseConfigText(text, shown);
 }
@@ -154,7 +154,7 @@ function readRanges(
       if (typeof min !== 'number' || typeof max !== 'number' || item.items.length !== 2) {
         fail(item, 'a host port range must be {min: PORT, max: PORT}');
       }
-      ranges.push(checkedRange(min as number, max as number, where));
+      ranges.push(checkedRange(min, max, where));
     } else {
       fail(item, 'allowHostPorts must be a list of ports, ranges like "8000-8100", or {min, max}');
     }
@@ -199,17 +199,17 @@ function readExemptions(
       const scalar = isScalar(pair.value) ? pair.value.value : undefined;
       if ((EXEMPTION_SELECTORS as readonly string[]).includes(key)) {
         if (typeof scalar !== 'string' || scalar.trim() === '') fail(node, `${label}.${key} must be a non-empty string`);
-        exemption[key as (typeof EXEMPTION_SELECTORS)[number]] = (scalar as string).trim();
+        exemption[key as (typeof EXEMPTION_SELECTORS)[number]] = scalar.trim();
       } else if (key === 'checks') {
         if (!isSeq(pair.value) || pair.value.items.length === 0) fail(node, `${label}.checks must list the checks it exempts (${CHECK_IDS.join(', ')})`);
         for (const check of (pair.value as { items: unknown[] }).items) {
           const name = isScalar(check) ? String(check.value) : '';
           if (!isCheckId(name)) fail(check, `${label}.checks: unknown check "${name}"; the checks are ${CHECK_IDS.join(', ')}`);
-          if (!exemption.checks.includes(name as CheckId)) exemption.checks.push(name as CheckId);
+          if (!exemption.checks.includes(name)) exemption.checks.push(name);
         }
       } else if (key === 'reason') {
         if (typeof scalar !== 'string') fail(node, `${label}.reason must be text saying why the finding is accepted`);
-        exemption.reason = (scalar as string).trim();
+        exemption.reason = scalar.trim();
       } else if (key === 'expires') {
         const date = readDate(pair.value);
         if (date === null) fail(node, `${label}.expires must be a date like 2025-12-31`);

@@ -14,7 +14,7 @@ type Container = Record<string, unknown> | unknown[];
 
 export interface FastDocument {
   value: unknown;
-  locate(path: JsonPath): Position | null;
+  locate: (path: JsonPath) => Position | null;
 }
 
 /** YAML 1.1's boolean and null words (none longer than five letters), and what each means. */
@@ -91,7 +91,7 @@ function parseInlineScalar(text: string): unknown {
     if (close === -1) throw new NotSimple();
     assertOnlyComment(text.slice(close + 1));
     const body = text.slice(0, close + 1);
-    if (/\\[^"\\\/bfnrtu]/.test(body)) throw new NotSimple(); // YAML-only escapes
+    if (/\\[^"\\/bfnrtu]/.test(body)) throw new NotSimple(); // YAML-only escapes
     try {
       return JSON.parse(body) as string;
     } catch {
@@ -117,7 +117,7 @@ function parseInlineScalar(text: string): unknown {
   // Most values are one word of name characters (`web`, `8080`, `apps/v1`): plain, nothing to strip.
   if (text !== '-' && isWord(text)) return resolvePlain(text);
   // Indicators that start anything but a plain scalar give up (flow collections are the Parser's).
-  if (/^[&*!|>%@`{\[?,#]/.test(text) || /^[-:][ \t]|^[-:]$/.test(text)) throw new NotSimple();
+  if (/^[&*!|>%@`{[?,#]/.test(text) || /^[-:][ \t]|^[-:]$/.test(text)) throw new NotSimple();
   const comment = text.search(/[ \t]#/);
   const plain = trimBlanksEnd(comment === -1 ? text : text.slice(0, comment));
   if (/:[ \t]|:$/.test(plain) || plain.includes('\t')) throw new NotSimple();
@@ -131,7 +131,7 @@ function readFlowScalar(text: string, start: number): { value: unknown; end: num
     const close = findDoubleQuoteEnd(text.slice(start));
     if (close === -1) throw new NotSimple();
     const body = text.slice(start, start + close + 1);
-    if (/\\[^"\\\/bfnrtu]/.test(body)) throw new NotSimple();
+    if (/\\[^"\\/bfnrtu]/.test(body)) throw new NotSimple();
     try {
       return { value: JSON.parse(body) as string, end: start + close + 1 };
     } catch {
@@ -285,7 +285,7 @@ class Parser {
   private remember(container: Container, key: string | number, no: number, column: number): void {
     if (!this.trackPositions) return;
     let map = this.positions.get(container);
-    if (!map) this.positions.set(container, (map = new Map()));
+    if (!map) this.positions.set(container, (map = new Map<string | number, Position>()));
     map.set(key, this.position(no, column));
   }
 

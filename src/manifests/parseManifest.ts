@@ -19,7 +19,7 @@ export interface ParsedManifest {
   /** The document it came from (stream lines, `# Source:` header). */
   raw: RawDocument;
   /** Maps a path to the 1-based line and column of its key (or item) in the stream. */
-  locate(path: JsonPath): Position | null;
+  locate: (path: JsonPath) => Position | null;
 }
 
 export interface ParseResult {

@@ -77,6 +77,6 @@ export function runRenderer(command: string, args: string[], options: RenderProc
   // Read from the first byte into a small buffer that pushes back on the renderer: execa drops
   // output nobody is reading when the process ends, and our reader may still be loading.
   const stdout = new PassThrough();
-  pipeline(child.stdout!, stdout, () => undefined); // an error reaches the reader through `stdout`
+  pipeline(child.stdout, stdout, () => undefined); // an error reaches the reader through `stdout`
   return { stdout, done: settled, kill: stop };
 }

@@ -11,7 +11,6 @@ import {
   type RuleDescription,
   type Violation,
 } from '../types.js';
-import type { Check } from './check.js';
 import { RULE_CHECKS } from './checks/index.js';
 import { findPodSpecs } from './findPodSpecs.js';
 import { viewPodSpec } from './podSpec.js';
@@ -22,7 +21,7 @@ export const hostNamespaceRule = {
   description:
     "Pods that share the node's IPC, network or PID namespace, bind host ports, or run with a low UID break " +
     'process isolation and can read secrets or snoop on traffic of the node and other pods.',
-  checks: RULE_CHECKS as readonly Check[],
+  checks: RULE_CHECKS,
 };
 
 /** The rule and its checks as plain data, for reports that describe them (SARIF rules, help). */

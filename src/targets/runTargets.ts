@@ -62,7 +62,7 @@ function pathOf(spec: TargetSpec): string {
 }
 
 export async function runTargets(specs: readonly TargetSpec[], options: RunOptions): Promise<TargetRun[]> {
-  const results: TargetRun[] = new Array(specs.length);
+  const results = new Array<TargetRun>(specs.length);
   const shared: RunShared = { defaultsRenders: new Map(), chartTrees: options.chartTrees ?? new SharedChartTrees() };
   for (const spec of specs) if (spec.type === 'helm') shared.chartTrees.expect(spec.request.chart, options.cwd);
   let next = 0;

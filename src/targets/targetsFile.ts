@@ -60,7 +60,7 @@ function boolValue(reader: Reader, map: YAMLMap, key: string): boolean {
   const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
   if (!pair) return false;
   if (!isScalar(pair.value) || typeof pair.value.value !== 'boolean') fail(reader, pair.value ?? pair.key, `${key} must be true or false`);
-  return pair.value.value as boolean;
+  return pair.value.value;
 }
 
 function stringList(reader: Reader, map: YAMLMap, key: string): string[] {
@@ -70,7 +70,7 @@ function stringList(reader: Reader, map: YAMLMap, key: string): string[] {
   if (!isSeq(pair.value)) fail(reader, pair.value ?? pair.key, `${key} must be a list of strings`);
   return pair.value.items.map((item) => {
     if (!isScalar(item) || typeof item.value !== 'string') fail(reader, item, `${key} must be a list of strings`);
-    return item.value as string;
+    return item.value;
   });
 }
 
@@ -132,7 +132,7 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
       if (!isMap(setPair.value)) fail(reader, setPair.value ?? setPair.key, 'set must map values keys to values, e.g. agent.hostNetwork: true');
       for (const entry of setPair.value.items) {
         const key = isScalar(entry.key) ? String(entry.key.value) : fail(reader, entry.key, 'set keys must be strings');
-        const value = (entry.value as Node | null)?.toJSON?.() ?? null;
+        const value: unknown = (entry.value as Node | null)?.toJSON?.() ?? null;
         setJson.push(`${key}=${JSON.stringify(value)}`);
       }
     }
@@ -166,7 +166,7 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
       if (!isSeq(set)) fail(reader, set, 'each value set must be a list of values files');
       const files = set.items.map((f) => {
         if (!isScalar(f) || typeof f.value !== 'string') fail(reader, f, 'values files must be strings');
-        return f.value as string;
+        return f.value;
       });
       const values = [...base.request.values, ...files.map((f) => fromConfig(reader, f, cwd))];
       add({ ...base, name: `${name}[${files.map((f) => path.basename(f)).join('+') || 'defaults'}]`, request: { ...base.request, values } }, set);
@@ -182,7 +182,7 @@ export function readTargetsFile(file: string, cwd: string): TargetSpec[] {
   try {
     text = readFileSync(path.resolve(cwd, file), 'utf8');
   } catch (error) {
-    throw new ConfigError(shown, null, `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ConfigError(shown, null, `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, version: '1.1' });

@@ -5,7 +5,7 @@
 // and the configuration load while it renders instead of before.
 import { checkStream } from '../../pipeline/checkStream.js';
 import type { StreamOutcome } from '../../pipeline/outcome.js';
-import { noSource, streamSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
+import { noSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
 import { targetId, type Finding } from '../../types.js';
 import type { TargetContext, TargetKind } from '../targetKind.js';
 import { copyChartForWriting } from './chartCopy.js';
@@ -108,7 +108,7 @@ export function userValues(request: HelmTemplateRequest): UserValues {
 /** A `chart/templates/x.yaml` path as Helm writes it, relative to the working directory when the chart is local. */
 async function chartFileShown(chart: string, cwd: string, file: string): Promise<string> {
   const { loadChartTree, resolveSourceHeader } = await import('./chartTree.js');
-  let tree: ChartNode | null = null;
+  let tree: ChartNode | null;
   try {
     tree = loadChartTree(chart, cwd);
   } catch {
@@ -140,7 +140,7 @@ export const helmKind: TargetKind<HelmSpec> = {
     // must fetch dependencies into the copy first.
     let defaults = overrides && !copy ? defaultsRender(withoutOverrides(effective), spec, context, true) : null;
 
-    let sourceOf: SourceMapper = streamSource;
+    let sourceOf: SourceMapper;
     try {
       const { helmSourceMapper } = await import('./helmSource.js');
       const trees = spec.chartTrees;

@@ -3,8 +3,8 @@
 import type { Action } from './goTemplate.js';
 import type { ChartNode } from './chartTree.js';
 
-/** A values path segment; '*' is a range element whose index the caller fills in. */
-export type ValuesSegment = string | number | '*';
+/** A values path segment; the string '*' is a range element whose index the caller fills in. */
+export type ValuesSegment = string | number;
 
 /**
  * What an expression refers to. `chart` is the chart whose values a root context carries: a
@@ -183,7 +183,7 @@ const scopeCache = new WeakMap<Scope, Map<string, Scope>>();
 /** Memoised: the walk asks for the same scopes for every finding in a template. */
 export function scopeAt(actions: readonly Action[], from: number, offset: number, initial: Scope): Scope {
   let cache = scopeCache.get(initial);
-  if (!cache) scopeCache.set(initial, (cache = new Map()));
+  if (!cache) scopeCache.set(initial, (cache = new Map<string, Scope>()));
   const key = `${from}:${offset}`;
   let scope = cache.get(key);
   if (!scope) cache.set(key, (scope = computeScopeAt(actions, from, offset, initial)));

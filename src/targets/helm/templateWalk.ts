@@ -36,7 +36,7 @@ export interface TemplateFile {
   defines: Map<string, { from: number; to: number }>;
 }
 
-const KEY = /^( *)((?:- +)*)([A-Za-z0-9_.\/-]+|"[^"]*"|'[^']*')[ \t]*:(?=[ \t]|$)/;
+const KEY = /^( *)((?:- +)*)([A-Za-z0-9_./-]+|"[^"]*"|'[^']*')[ \t]*:(?=[ \t]|$)/;
 
 export function readTemplateFile(chart: ChartNode, file: string, text: string): TemplateFile {
   const actions = scanActions(text);
@@ -464,7 +464,7 @@ const regionCache = new WeakMap<TemplateFile, Map<string, number[]>>();
 /** Lines of a named template's body that carry YAML or output. */
 function regionLines(file: TemplateFile, from: number, to: number): number[] {
   let cache = regionCache.get(file);
-  if (!cache) regionCache.set(file, (cache = new Map()));
+  if (!cache) regionCache.set(file, (cache = new Map<string, number[]>()));
   const key = `${from}:${to}`;
   const cached = cache.get(key);
   if (cached) return cached;

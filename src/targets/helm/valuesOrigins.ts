@@ -119,7 +119,7 @@ export class ValuesFiles {
 
   private line(locate: ((path: JsonPath) => Position | null) | null, segments: readonly ValuesSegment[]): number | null {
     if (!locate || segments.includes('*')) return null;
-    return locate(segments as JsonPath)?.line ?? null;
+    return locate(segments)?.line ?? null;
   }
 
   /** The 1-based line where a values path is written in a user file, or null when it is not. */

@@ -49,7 +49,7 @@ export function generatorEntry(
     entry = pickByName(entries, (e) => text(e, 'name'), resource.name);
   }
   if (!entry) return { entry: null, location: locationOf(kustomization, fieldPair.key as Node, false) };
-  const location = locationOf(kustomization, entry as unknown as Node, false);
+  const location = locationOf(kustomization, entry, false);
   return { entry: { fields: entry.toJSON() as Record<string, unknown>, location }, location };
 }
 

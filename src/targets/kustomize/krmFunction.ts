@@ -49,7 +49,7 @@ export function findingResult(finding: Finding, annotations: Record<string, unkn
     resourceRef: finding.resource,
     field: { path: fieldPath, ...(finding.value !== null ? { currentValue: finding.value } : {}) },
   };
-  const annotatedPath = PATH_ANNOTATIONS.map((key) => annotations[key]).find((value) => typeof value === 'string') as string | undefined;
+  const annotatedPath = PATH_ANNOTATIONS.map((key) => annotations[key]).find((value): value is string => typeof value === 'string');
   const annotatedIndex = INDEX_ANNOTATIONS.map((key) => annotations[key]).find((value) => value !== undefined);
   const ownFile = finding.origin ?? finding.source;
   if (annotatedPath) {
@@ -83,7 +83,7 @@ export function withResults(input: string, results: KrmResult[]): string {
   }
   const existing = isMap(root) ? root.get('results') : undefined;
   const previous = existing && typeof (existing as { toJSON?: () => unknown }).toJSON === 'function' ? (existing as { toJSON: () => unknown }).toJSON() : [];
-  doc.set('results', [...(Array.isArray(previous) ? previous : []), ...results]);
+  doc.set('results', [...(Array.isArray(previous) ? (previous as unknown[]) : []), ...results]);
   return doc.toString();
 }
 

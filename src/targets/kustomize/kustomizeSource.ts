@@ -39,7 +39,7 @@ function annotationsOfResource(resource: Record<string, unknown>): Record<string
   const metadata = resource.metadata as { annotations?: unknown } | undefined;
   const annotations = metadata?.annotations;
   if (typeof annotations !== 'object' || annotations === null) return {};
-  return Object.fromEntries(Object.entries(annotations).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  return Object.fromEntries(Object.entries(annotations).filter(([, v]) => typeof v === 'string'));
 }
 
 /** Paths relative to the working directory, with `/` on every platform. */
@@ -84,7 +84,7 @@ export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {
   const files = new Map<string, YamlFile | null>();
   const load = (absolute: string): YamlFile | null => {
     if (!files.has(absolute)) {
-      let parsed: YamlFile | null = null;
+      let parsed: YamlFile | null;
       try {
         parsed = parseYamlFile(absolute, shownPath(options.cwd, absolute), readFileSync(absolute, 'utf8'));
       } catch {

@@ -22,11 +22,11 @@ export interface KustomizeOrigin {
 
 function asOrigin(value: unknown): KustomizeOrigin | null {
   if (!isRecord(value)) return null;
-  const text = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : undefined);
+  const text = (key: string) => (typeof value[key] === 'string' ? value[key] : undefined);
   const by = isRecord(value.configuredBy) ? value.configuredBy : null;
   const origin: KustomizeOrigin = { path: text('path'), repo: text('repo'), ref: text('ref'), configuredIn: text('configuredIn') };
   if (by) {
-    const field = (key: string) => (typeof by[key] === 'string' ? (by[key] as string) : undefined);
+    const field = (key: string) => (typeof by[key] === 'string' ? by[key] : undefined);
     origin.configuredBy = { apiVersion: field('apiVersion'), kind: field('kind'), name: field('name'), namespace: field('namespace') };
   }
   return origin.path || origin.configuredIn ? origin : null;
@@ -55,9 +55,9 @@ export interface YamlText {
   file: string;
   documents: Document.Parsed[];
   /** 1-based line and column in `file` of an offset into the parsed text. */
-  position(offset: number): { line: number; column: number };
+  position: (offset: number) => { line: number; column: number };
   /** The text of a 1-based line of `file`, for a code frame. */
-  lineText(line: number): string | undefined;
+  lineText: (line: number) => string | undefined;
 }
 
 /** A YAML file read from disk: `dir` is its folder, for paths written inside it. */

@@ -79,7 +79,7 @@ export function selectorOf(value: unknown): Selector | null {
   if (!isRecord(value)) return null;
   const selector: Selector = {};
   for (const key of ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector'] as const) {
-    if (typeof value[key] === 'string') selector[key] = value[key] as string;
+    if (typeof value[key] === 'string') selector[key] = value[key];
   }
   return selector;
 }

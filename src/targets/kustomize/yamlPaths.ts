@@ -40,7 +40,7 @@ export function existingPrefix(root: unknown, jsonPath: JsonPath): JsonPath {
 }
 
 export function pairOf(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) as Pair | undefined;
+  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key);
 }
 
 export function scalarValue(node: unknown): unknown {
