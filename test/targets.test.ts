@@ -171,6 +171,18 @@ describe('source mapping is best effort', () => {
   });
 });
 
+test('--debug says why a finding could not be mapped to the file an annotation names; the verdict is the same', () => {
+  const file = path.join(scratch, 'annotated.yaml');
+  writeFileSync(file, POD.replace('  name: web\n', '  name: web\n  annotations:\n    config.kubernetes.io/origin: "path: gone/pod.yaml"\n'));
+  const plain = runJson(['scan', 'annotated.yaml'], { cwd: scratch });
+  const debug = runJson(['scan', 'annotated.yaml', '--debug'], { cwd: scratch });
+  assert.equal(plain.status, 1);
+  assert.equal(debug.status, 1);
+  assert.deepEqual(debug.report, plain.report);
+  assert.doesNotMatch(plain.stderr, /gone\/pod\.yaml/);
+  assert.match(debug.stderr, /hostns-check: cannot read gone\/pod\.yaml for source lines \(ENOENT/);
+});
+
 describe('a symlinked folder under templates/', () => {
   // Helm follows the link (and says so on standard error); the tool renders, checks and maps it too.
   const root = path.join(scratch, 'linked');

@@ -98,8 +98,8 @@ const krmKind: TargetKind<{ input: string; kustomizeRoot: string }> = {
   type: 'manifests',
   pathOf: () => KRM_TARGET,
   documents: 'item(s)',
-  async open({ input, kustomizeRoot }, { cwd }) {
-    const sourceOf = kustomizeSource({ root: kustomizeRoot, cwd, fallback: noSource });
+  async open({ input, kustomizeRoot }, { cwd, debug }) {
+    const sourceOf = kustomizeSource({ root: kustomizeRoot, cwd, fallback: noSource, debug });
     return { inputs: [{ chunks: [input], file: STDIN_FILE, sourceOf }], finish: async () => ({}), cleanup() {} };
   },
 };

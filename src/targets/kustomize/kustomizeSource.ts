@@ -33,6 +33,8 @@ export interface KustomizeSourceOptions {
   helmDocuments?: () => HelmDocument[];
   /** For resources Kustomize gives no origin. */
   fallback: SourceMapper;
+  /** Told why a file an annotation names could not be used (--debug). */
+  debug?: (text: string) => void;
 }
 
 function annotationsOfResource(resource: Record<string, unknown>): Record<string, string> {
@@ -87,8 +89,9 @@ export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {
       let parsed: YamlFile | null;
       try {
         parsed = parseYamlFile(absolute, shownPath(options.cwd, absolute), readFileSync(absolute, 'utf8'));
-      } catch {
+      } catch (error) {
         parsed = null; // unreadable: the finding falls back to the resource's own place
+        options.debug?.(`cannot read ${shownPath(options.cwd, absolute)} for source lines (${error instanceof Error ? error.message : String(error)})`);
       }
       files.set(absolute, parsed);
     }
@@ -99,7 +102,7 @@ export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {
   const helmMapperFor = (chartDir: string): SourceMapper => {
     let mapper = helmMappers.get(chartDir);
     if (!mapper) {
-      mapper = helmSourceMapper({ chart: chartDir, cwd: options.cwd, user: { files: [], sets: [] } });
+      mapper = helmSourceMapper({ chart: chartDir, cwd: options.cwd, user: { files: [], sets: [] }, debug: options.debug });
       helmMappers.set(chartDir, mapper);
     }
     return mapper;

@@ -86,6 +86,7 @@ export const kustomizeKind: TargetKind<KustomizeSpec> = {
       annotationsOf: (query) => taken.get(query.document.index),
       helmDocuments: () => helmDocuments,
       fallback: noSource,
+      debug: context.debug,
     });
     return {
       inputs: [{ chunks: stream, file: request.dir, sourceOf }],

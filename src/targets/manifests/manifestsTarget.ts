@@ -87,10 +87,10 @@ export const manifestsKind: TargetKind<ManifestsSpec> = {
   type: 'manifests',
   pathOf: (spec) => spec.argument,
   documents: 'document(s)',
-  async open(spec, { cwd }) {
+  async open(spec, { cwd, debug }) {
     // Resources that carry Kustomize's origin annotations map through them; the rest to the file.
     const root = path.resolve(cwd, spec.kustomizeRoot ?? '.');
-    const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, cwd, fallback });
+    const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, cwd, fallback, debug });
     const unreadable: { file: string; message: string }[] = [];
     let inputs: RenderedInput[];
     if (spec.argument === '-' && !spec.glob) {
