@@ -8,9 +8,9 @@ import path from 'node:path';
 import type { TargetSpec } from '../src/targets/targetsFile.js';
 import { runTargets } from '../src/targets/runTargets.js';
 import { emptyHelmRequest } from '../src/targets/helm/helmTemplate.js';
-import { defaultRuleConfig } from '../src/rules/hostNamespaceRule.js';
 import { SharedChartTrees, loadChartTree } from '../src/targets/helm/chartTree.js';
 import { PROJECT_ROOT } from './support/runCli.js';
+import { helmRunOptions } from './support/runOptions.js';
 import { HELM_VERSIONS } from './support/tools.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-chart-trees-test-'));
@@ -60,19 +60,7 @@ test('run reads a chart once for all its value sets, and keeps nothing afterward
     { type: 'helm', name: 'b', request: request(['chart/values-secure.yaml']) },
     { type: 'helm', name: 'c', request: { ...request([]), set: ['hostNetwork=false'] } },
   ];
-  const runs = await runTargets(specs, {
-    concurrency: 2,
-    cwd: scratch,
-    env: process.env,
-    timeoutSeconds: 60,
-    config: defaultRuleConfig(),
-    helm: () => tools.helm,
-    kustomize: () => {
-      throw new Error('no kustomize target here');
-    },
-    warn: () => undefined,
-    chartTrees: trees,
-  });
+  const runs = await runTargets(specs, helmRunOptions(scratch, tools.helm, trees, 2));
   // Findings of a and c map to template lines, which needs the chart's files.
   const mapped = runs.flatMap((r) => r.outcome.findings).filter((f) => f.source?.file === path.join('chart', 'templates', 'pod.yaml'));
   assert.ok(mapped.length >= 8, `findings mapped to the template: ${mapped.length}`);

@@ -16,6 +16,7 @@ import { manifestsKind } from '../src/targets/manifests/manifestsTarget.js';
 import { runTargets } from '../src/targets/runTargets.js';
 import { TargetFailure, type OpenedTarget, type TargetContext, type TargetKind } from '../src/targets/targetKind.js';
 import { assertNoStackTrace, runJson } from './support/runCli.js';
+import { helmRunOptions } from './support/runOptions.js';
 import { HELM_VERSIONS } from './support/tools.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-targets-test-'));
@@ -148,19 +149,7 @@ describe('source mapping is best effort', () => {
     const trees = new SharedChartTrees(() => {
       throw new Error('simulated read failure');
     });
-    const [run] = await runTargets([{ type: 'helm', name: 'u', request: emptyHelmRequest('unreadable') }], {
-      concurrency: 1,
-      cwd: scratch,
-      env: process.env,
-      timeoutSeconds: 60,
-      config: defaultRuleConfig(),
-      helm: () => tools.helm,
-      kustomize: () => {
-        throw new Error('no kustomize target here');
-      },
-      warn: () => undefined,
-      chartTrees: trees,
-    });
+    const [run] = await runTargets([{ type: 'helm', name: 'u', request: emptyHelmRequest('unreadable') }], helmRunOptions(scratch, tools.helm, trees, 1));
     assert.equal(run?.target.ok, true, run?.target.error ?? '');
     assert.deepEqual(run?.outcome.errors, []);
     assert.deepEqual(run?.outcome.findings.map((f) => f.check), ['host-network']);
