@@ -4,6 +4,7 @@
 import { PassThrough, pipeline } from 'node:stream';
 import { execa } from 'execa';
 import { trackChild } from './scratch.js';
+import { isExecutableFile } from './toolLookup.js';
 
 export interface RenderRun {
   /** The renderer's standard output, as it arrives. */
@@ -29,10 +30,27 @@ export interface RenderProcessOptions {
   timeoutSeconds: number;
 }
 
-export function runRenderer(command: string, args: string[], options: RenderProcessOptions): RenderRun {
+/**
+ * On Linux, util-linux's `setpriv --pdeathsig KILL` starts the renderer so that the kernel stops
+ * it when hostns-check itself dies, even by SIGKILL, which no handler of ours sees. Used only
+ * when setpriv is there and the renderer is an executable file (so a missing renderer is still
+ * reported as one, not as setpriv's failure).
+ */
+const SETPRIV = '/usr/bin/setpriv';
+let setprivUsable: boolean | undefined;
+
+function withParentDeathSignal(command: string, args: string[]): [string, string[]] {
+  if (process.platform !== 'linux') return [command, args];
+  setprivUsable ??= isExecutableFile(SETPRIV);
+  if (!setprivUsable || !isExecutableFile(command)) return [command, args];
+  return [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]];
+}
+
+export function runRenderer(renderer: string, rendererArgs: string[], options: RenderProcessOptions): RenderRun {
   // Leading its own process group lets a stop reach a wrapper script's children or a
   // post-renderer too, not only the process we started.
   const grouped = process.platform !== 'win32';
+  const [command, args] = withParentDeathSignal(renderer, rendererArgs);
   const child = execa(command, args, {
     cwd: options.cwd,
     env: options.env,

@@ -2,7 +2,11 @@
 // covers a normal exit but not a signal, so while anything is registered here SIGINT, SIGTERM
 // and SIGHUP stop the registered children, remove the folders and exit 128 + the signal number
 // (130, 143, 129), as a shell reports a job it interrupted: never 0, never mistaken for a verdict.
-import { rmSync } from 'node:fs';
+// Only SIGKILL gets past all that: each folder's name carries its owner's process id, and the
+// first folder a later run makes removes the ones whose owner is gone.
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import tmp from 'tmp';
 
 tmp.setGracefulCleanup();
@@ -51,9 +55,48 @@ function updateListeners(): void {
   listening = needed;
 }
 
+/** `hostns-check-<what>-<pid>-<random>`: the names makeScratchDir gives, with the owner's pid. */
+const SCRATCH_NAME = /^hostns-check-[a-z]+-(\d+)-[A-Za-z0-9]{6}$/;
+/** A dead owner's folder is left alone this long, in case its owner lives in another PID namespace that shares $TMPDIR. */
+const STALE_AFTER_MS = 60_000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/** Scratch folders of runs that were killed (SIGKILL) before they could remove them. */
+export function staleScratchDirs(dir: string, now = Date.now()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return []; // no such folder, or not ours to list: nothing to sweep
+  }
+  const uid = process.getuid?.();
+  return names.flatMap((name) => {
+    const pid = SCRATCH_NAME.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) return [];
+    const full = path.join(dir, name);
+    const info = lstatSync(full, { throwIfNoEntry: false });
+    if (!info?.isDirectory() || (uid !== undefined && info.uid !== uid) || now - info.mtimeMs < STALE_AFTER_MS) return [];
+    return [full];
+  });
+}
+
+let swept = false;
+
 /** A fresh private folder under the system temporary folder ($TMPDIR), removed on every exit path. */
 export function makeScratchDir(prefix: string): ScratchDir {
-  const made = tmp.dirSync({ prefix, unsafeCleanup: true });
+  if (!swept) {
+    swept = true;
+    for (const stale of staleScratchDirs(os.tmpdir())) rmSync(stale, { recursive: true, force: true });
+  }
+  const made = tmp.dirSync({ template: `${prefix}${process.pid}-XXXXXX`, unsafeCleanup: true });
   const scratch: ScratchDir = {
     path: made.name,
     remove: () => {
