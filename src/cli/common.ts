@@ -2,6 +2,7 @@
 // report writer and exit code, the debug channel, and the mistakes that are exit 2.
 import { Option, type Command } from 'commander';
 import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';
+import { safeLines } from '../report/escape.js';
 import { FORMATS, isFormatName } from '../report/formatNames.js';
 import type { TargetRun } from '../pipeline/outcome.js';
 import { toolVersion } from '../process/packageFiles.js';
@@ -41,9 +42,13 @@ export interface CommonOptions {
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** A renderer's warnings, shown on standard error as whole lines (never a failure). */
+/**
+ * A renderer's warnings, shown on standard error as whole lines (never a failure). The text is the
+ * chart's or overlay's to choose: control characters are shown visibly and workflow commands
+ * neutralised, as everywhere input reaches standard error.
+ */
 export function warnTo(io: CliIo): (text: string) => void {
-  return (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  return (text) => io.stderr.write(safeLines(text.endsWith('\n') ? text : `${text}\n`));
 }
 
 /** `--debug` given to Helm reaches a plugin as HELM_DEBUG. */
@@ -53,7 +58,7 @@ export function helmDebug(env: NodeJS.ProcessEnv): boolean {
 
 /** Where `--debug` (or HELM_DEBUG) sends what runs and why a mapping fell back; undefined when off. */
 export function debugTo(io: CliIo, options: { debug?: boolean }): ((text: string) => void) | undefined {
-  return options.debug || helmDebug(io.env) ? (text) => io.stderr.write(`hostns-check: ${text}\n`) : undefined;
+  return options.debug || helmDebug(io.env) ? (text) => io.stderr.write(safeLines(`hostns-check: ${text}\n`)) : undefined;
 }
 
 /** The context a target is checked in, from the command's options. */

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/configError.js';
+import { safeLines, visibleInline } from '../report/escape.js';
 import type { TargetSpec } from '../targets/targetsFile.js';
 import { locateHelm, locateKustomize } from '../process/toolLookup.js';
 import { addCommonOptions, collect, debugTo, parseTimeout, warnTo, writeReport, type CommandContext, type CommonOptions } from './common.js';
@@ -52,7 +53,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
   const running = new Set<string>();
   const progress = () => {
     if (!tty) return;
-    const names = [...running].slice(0, 3).join(', ') + (running.size > 3 ? ', ...' : '');
+    const names = visibleInline([...running].slice(0, 3).join(', ') + (running.size > 3 ? ', ...' : ''));
     io.stderr.write(`\r\u001b[2K${done}/${targets.length} targets done, ${findings} findings; running: ${names}`);
   };
   const runs = await runTargets(targets, {
@@ -80,7 +81,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
       if (tty) progress();
       else {
         const state = run.target.ok ? `${count} finding${count === 1 ? '' : 's'}` : `error: ${run.target.error}`;
-        io.stderr.write(`hostns-check: [${done}/${targets.length}] ${targets[index]!.name}: ${state}\n`);
+        io.stderr.write(safeLines(`hostns-check: [${done}/${targets.length}] ${visibleInline(targets[index]!.name)}: ${state}\n`));
       }
     },
   });

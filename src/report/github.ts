@@ -1,12 +1,17 @@
 // GitHub Actions workflow commands: an `::error` annotation per finding on the line to edit (a
 // `::notice` for a suppressed one), errors and warnings as annotations too, then a summary line.
 import type { Finding, Report, ReportError, ReportWarning } from '../types.js';
+import { breakLegacyCommands, visibleLines } from './escape.js';
 import { describeSuppression } from './suppressionText.js';
 import { TargetPaths } from './targetPaths.js';
 
-/** The escaping the runner undoes in a command's data (the message). */
+/**
+ * The escaping the runner undoes in a command's data (the message), after control characters
+ * (ANSI sequences, a bare carriage return, which the runner reads as a line break) are made
+ * visible and `##[` can no longer start a legacy command.
+ */
 function data(value: string): string {
-  return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return breakLegacyCommands(visibleLines(value)).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** The escaping the runner undoes in a command's properties (file, title). */
