@@ -51,6 +51,20 @@ export function warnTo(io: CliIo): (text: string) => void {
   return (text) => io.stderr.write(safeLines(text.endsWith('\n') ? text : `${text}\n`));
 }
 
+/** A one-line note on standard error, always shown (which configuration, which Helm). */
+export function noteTo(io: CliIo): (text: string) => void {
+  return (text) => io.stderr.write(safeLines(`hostns-check: ${text}\n`));
+}
+
+/**
+ * The tool a lookup found: when it is the bundled development copy (`.tools/`, nothing on PATH),
+ * says so once, since a checkout's pinned binary is a convenience, not the user's installed one.
+ */
+export function noteBundled(io: CliIo, tool: { path: string; source: string }, name: string): string {
+  if (tool.source === 'tools') noteTo(io)(`no ${name} on PATH: using the bundled development ${name} ${tool.path} (a development convenience; install ${name} or give --helm)`);
+  return tool.path;
+}
+
 /** `--debug` given to Helm reaches a plugin as HELM_DEBUG. */
 export function helmDebug(env: NodeJS.ProcessEnv): boolean {
   return env.HELM_DEBUG === 'true' || env.HELM_DEBUG === '1';
@@ -118,8 +132,13 @@ export async function writeReport(runs: TargetRun[], options: CommonOptions, io:
   });
   const format = isFormatName(options.format) ? options.format : 'text';
   const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase) });
-  if (options.output) writeReportFile(options.output, text, io.cwd);
-  else io.stdout.write(text);
-  return exitCodeOf(report, (options.failOn ?? 'error') as FailOn);
+  const failOn = (options.failOn ?? 'error') as FailOn;
+  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn });
+  if (options.output) {
+    writeReportFile(options.output, text, io.cwd);
+    // The report is in the file; the verdict still reaches the person or the log that ran us.
+    const { summaryLine } = await import('../report/text.js');
+    io.stderr.write(safeLines(`hostns-check: ${summaryLine(report, failOn)}; report written to ${options.output}\n`));
+  } else io.stdout.write(text);
+  return exitCodeOf(report, failOn);
 }

@@ -1,6 +1,7 @@
 // GitHub Actions workflow commands: an `::error` annotation per finding on the line to edit (a
 // `::notice` for a suppressed one), errors and warnings as annotations too, then a summary line.
 import type { Finding, Report, ReportError, ReportWarning } from '../types.js';
+import { verdictOf, type FailOn } from './buildReport.js';
 import { breakLegacyCommands, visibleLines } from './escape.js';
 import { describeSuppression } from './suppressionText.js';
 import { TargetPaths } from './targetPaths.js';
@@ -59,7 +60,7 @@ function problemCommand(problem: ReportError | ReportWarning, level: 'error' | '
   return command(level, { file, line: file ? (problem.line ?? undefined) : undefined, title: `hostns-check ${level}: ${problem.target}` }, problem.message);
 }
 
-export function formatGithub(report: Report): string {
+export function formatGithub(report: Report, failOn: FailOn = 'error'): string {
   const paths = new TargetPaths(report.targets);
   const lines = [
     ...report.findings.map((finding) => findingCommand(finding, paths)),
@@ -67,7 +68,7 @@ export function formatGithub(report: Report): string {
     ...report.warnings.map((warning) => problemCommand(warning, 'warning')),
   ];
   const { summary } = report;
-  const verdict = summary.errors > 0 ? 'error' : summary.findings > 0 ? 'fail' : 'pass';
+  const verdict = verdictOf(report, failOn);
   lines.push(
     `hostns-check ${verdict}: ${summary.findings} finding(s), ${summary.suppressed} suppressed, ${summary.errors} error(s), ` +
       `${summary.resources} resource(s) (${summary.podSpecs} pod spec(s)) in ${report.targets.length} target(s)`,

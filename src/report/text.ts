@@ -1,11 +1,14 @@
 // The default report for people: findings grouped by the file to edit, each with its check,
 // resource, message, the line as a code frame and the values line behind it; then a summary.
 import { CHECK_IDS, type Finding, type Report, type Suppression } from '../types.js';
+import { verdictOf, type FailOn } from './buildReport.js';
 import { neutraliseCommands, visibleInline as one, visibleLines as many } from './escape.js';
 import { SUPPRESSION_NAMES, describeSuppression } from './suppressionText.js';
 
 export interface TextOptions {
   color: boolean;
+  /** `--fail-on`: with `none`, findings are reported as `findings:`, not `fail:`. */
+  failOn?: FailOn;
 }
 
 const paint = (on: boolean, code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -47,6 +50,22 @@ function codeFrame(finding: Finding, dim: (text: string) => string): string[] {
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The summary line's counts: `2 findings, 0 suppressed, 0 errors, 1 resource (1 pod spec) in 1 target`. */
+function counts(report: Report): string {
+  const { summary } = report;
+  return [
+    plural(summary.findings, 'finding'),
+    `${summary.suppressed} suppressed`,
+    plural(summary.errors, 'error'),
+    `${plural(summary.resources, 'resource')} (${plural(summary.podSpecs, 'pod spec')}) in ${plural(report.targets.length, 'target')}`,
+  ].join(', ');
+}
+
+/** The verdict and counts on one line, without colour: what `--output` still says on standard error. */
+export function summaryLine(report: Report, failOn: FailOn = 'error'): string {
+  return `${verdictOf(report, failOn)}: ${counts(report)}`;
 }
 
 export function formatText(report: Report, options: TextOptions): string {
@@ -95,15 +114,9 @@ export function formatText(report: Report, options: TextOptions): string {
     lines.push(`${where}  ${yellow('warning')}  ${many(warning.message)}`);
   }
 
-  const { summary } = report;
-  const parts = [
-    plural(summary.findings, 'finding'),
-    `${summary.suppressed} suppressed`,
-    plural(summary.errors, 'error'),
-    `${plural(summary.resources, 'resource')} (${plural(summary.podSpecs, 'pod spec')}) in ${plural(report.targets.length, 'target')}`,
-  ];
-  const verdict = summary.errors > 0 ? red('error') : summary.findings > 0 ? red('fail') : 'pass';
-  lines.push(`${bold(verdict)}: ${parts.join(', ')}`);
+  const word = verdictOf(report, options.failOn);
+  const verdict = word === 'error' || word === 'fail' ? red(word) : word === 'findings' ? yellow(word) : word;
+  lines.push(`${bold(verdict)}: ${counts(report)}`);
   const counted = (findings: Finding[], key: (finding: Finding) => string, order: readonly string[]) =>
     order.map((name) => [name, findings.filter((f) => key(f) === name).length] as const).filter(([, count]) => count > 0);
   const open = report.findings.filter((f) => !f.suppressed);
