@@ -193,7 +193,7 @@ describe('configuration', () => {
     }
     const missing = runCli(['scan', '-', '--config', path.join(scratch, 'absent.yaml')], { input: pod });
     assert.equal(missing.status, 2);
-    assert.match(missing.stderr, /absent.yaml: cannot read the configuration file: ENOENT/);
+    assert.match(missing.stderr, /absent.yaml: cannot read the configuration file: no such file$/m);
     assert.equal(runCli(['scan', '-', '--min-uid', 'ten'], { input: pod }).status, 2);
   });
 });

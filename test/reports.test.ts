@@ -250,18 +250,18 @@ describe('escaping and edge cases', () => {
     assert.equal(lines.length, 2, 'one command and the summary line: a newline in a message never starts a new command');
     assert.equal(
       lines[0],
-      '::error file=dir%2C with%3A comma/pod.yaml,line=2,title=hostns-check host-network%3A Pod/a%2Cb%3Ac::value "100%25" <&> on%0Anew line%0Anote: control \u0001 character',
+      '::error file=dir%2C with%3A comma/pod.yaml,line=2,title=hostns-check host-network%3A Pod/a%2Cb%3Ac::value "100%25" <&> on%0Anew line%0Anote: control \\x01 character',
     );
   });
 
-  test('JUnit escapes markup and drops characters XML cannot carry; a parser reads it back', () => {
+  test('JUnit escapes markup and shows characters XML cannot carry as escapes; a parser reads it back', () => {
     const junit = parseJunit(formatReport(report([awkward]), 'junit', { color: false }));
     const suite = junit.suites[0]!;
     assert.equal(suite.name, 'chart');
     assert.deepEqual(suite.properties, { type: 'helm' });
     const failed = suite.cases.find((c) => c.failure);
     assert.equal(failed?.failure?.message, 'value "100%" <&> on\nnew line');
-    assert.match(failed?.failure?.text ?? '', /note: control {2}character/);
+    assert.match(failed?.failure?.text ?? '', /note: control \\x01 character/);
     assert.equal(failed?.classname, 'Pod/a,b:c');
   });
 

@@ -2,6 +2,7 @@
 // report writer and exit code, the debug channel, and the mistakes that are exit 2.
 import { Option, type Command } from 'commander';
 import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';
+import { safeLines } from '../report/escape.js';
 import { FORMATS, isFormatName } from '../report/formatNames.js';
 import type { TargetRun } from '../pipeline/outcome.js';
 import { toolVersion } from '../process/packageFiles.js';
@@ -41,9 +42,27 @@ export interface CommonOptions {
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** A renderer's warnings, shown on standard error as whole lines (never a failure). */
+/**
+ * A renderer's warnings, shown on standard error as whole lines (never a failure). The text is the
+ * chart's or overlay's to choose: control characters are shown visibly and workflow commands
+ * neutralised, as everywhere input reaches standard error.
+ */
 export function warnTo(io: CliIo): (text: string) => void {
-  return (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  return (text) => io.stderr.write(safeLines(text.endsWith('\n') ? text : `${text}\n`));
+}
+
+/** A one-line note on standard error, always shown (which configuration, which Helm). */
+export function noteTo(io: CliIo): (text: string) => void {
+  return (text) => io.stderr.write(safeLines(`hostns-check: ${text}\n`));
+}
+
+/**
+ * The tool a lookup found: when it is the bundled development copy (`.tools/`, nothing on PATH),
+ * says so once, since a checkout's pinned binary is a convenience, not the user's installed one.
+ */
+export function noteBundled(io: CliIo, tool: { path: string; source: string }, name: string): string {
+  if (tool.source === 'tools') noteTo(io)(`no ${name} on PATH: using the bundled development ${name} ${tool.path} (a development convenience; install ${name} or give --helm)`);
+  return tool.path;
 }
 
 /** `--debug` given to Helm reaches a plugin as HELM_DEBUG. */
@@ -53,7 +72,7 @@ export function helmDebug(env: NodeJS.ProcessEnv): boolean {
 
 /** Where `--debug` (or HELM_DEBUG) sends what runs and why a mapping fell back; undefined when off. */
 export function debugTo(io: CliIo, options: { debug?: boolean }): ((text: string) => void) | undefined {
-  return options.debug || helmDebug(io.env) ? (text) => io.stderr.write(`hostns-check: ${text}\n`) : undefined;
+  return options.debug || helmDebug(io.env) ? (text) => io.stderr.write(safeLines(`hostns-check: ${text}\n`)) : undefined;
 }
 
 /** The context a target is checked in, from the command's options. */
@@ -113,8 +132,13 @@ export async function writeReport(runs: TargetRun[], options: CommonOptions, io:
   });
   const format = isFormatName(options.format) ? options.format : 'text';
   const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase) });
-  if (options.output) writeReportFile(options.output, text, io.cwd);
-  else io.stdout.write(text);
-  return exitCodeOf(report, (options.failOn ?? 'error') as FailOn);
+  const failOn = (options.failOn ?? 'error') as FailOn;
+  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn });
+  if (options.output) {
+    writeReportFile(options.output, text, io.cwd);
+    // The report is in the file; the verdict still reaches the person or the log that ran us.
+    const { summaryLine } = await import('../report/text.js');
+    io.stderr.write(safeLines(`hostns-check: ${summaryLine(report, failOn)}; report written to ${options.output}\n`));
+  } else io.stdout.write(text);
+  return exitCodeOf(report, failOn);
 }

@@ -5,7 +5,7 @@ import { locateHelm } from '../process/toolLookup.js';
 import { emptyHelmRequest, helmTemplateArgs, withValueFlagsFromExtraArgs, type HelmTemplateRequest } from '../targets/helm/helmTemplate.js';
 import { checkTarget } from '../targets/driver.js';
 import { helmKind } from '../targets/helm/helmTarget.js';
-import { addCommonOptions, collect, debugTo, parseTimeout, targetContext, UsageError, writeReport, type CliIo, type CommandContext, type CommonOptions } from './common.js';
+import { addCommonOptions, collect, debugTo, noteBundled, noteTo, parseTimeout, targetContext, UsageError, writeReport, type CliIo, type CommandContext, type CommonOptions } from './common.js';
 
 /** Flags that reach the request as they are; the booleans are optional here (commander leaves them unset). */
 type HelmRequestFlags = Pick<
@@ -76,12 +76,12 @@ function helmRequest(positionals: string[], options: HelmOptions, extraArgs: str
 async function runHelm(positionals: string[], options: HelmOptions, extraArgs: string[], io: CliIo): Promise<number> {
   const request = helmRequest(positionals, options, extraArgs);
   const timeoutSeconds = parseTimeout(options.timeout);
-  const helm = locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path;
+  const helm = noteBundled(io, locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }), 'Helm');
   const debug = debugTo(io, options);
   debug?.(`running ${helm} ${helmTemplateArgs(request).map((a) => JSON.stringify(a)).join(' ')}`);
   // Read while Helm renders (the Helm kind starts it before waiting for anything); a mistake in
   // the configuration still ends the run with exit 2, and Helm is stopped.
-  const config = import('../config/loadConfig.js').then(({ loadConfig }) => loadConfig(options, io.cwd));
+  const config = import('../config/loadConfig.js').then(({ loadConfig }) => loadConfig(options, io.cwd, noteTo(io)));
   // Both are awaited later (the render awaits the configuration, writeReport the formatters, and
   // reports what went wrong); these handlers only keep an early exit from an unhandled rejection.
   config.catch(() => undefined);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ConfigFlags } from '../config/loadConfig.js';
 import { toolVersion } from '../process/packageFiles.js';
 import { buildReport, exitCodeOf } from '../report/buildReport.js';
-import { collect, targetContext, type CommandContext } from './common.js';
+import { collect, noteTo, targetContext, type CommandContext } from './common.js';
 import { KUSTOMIZE_ROOT_HELP } from './scan.js';
 
 interface KrmFlags extends ConfigFlags {
@@ -25,7 +25,7 @@ async function runKrm(options: KrmFlags, { io }: CommandContext): Promise<number
     import('../targets/kustomize/krmFunction.js'),
     import('../report/formats.js'),
   ]);
-  const config = loadConfig(options, io.cwd);
+  const config = loadConfig(options, io.cwd, noteTo(io));
   const input = await readAll(io.stdin);
   const { run, output } = await runKrmFunction(input, {
     context: targetContext(io, {}, Infinity, config),

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { locateHelm, locateKustomize } from '../process/toolLookup.js';
 import type { KustomizeRequest } from '../targets/kustomize/kustomizeBuild.js';
-import { addCommonOptions, parseTimeout, targetContext, writeReport, type CommandContext, type CommonOptions } from './common.js';
+import { addCommonOptions, noteTo, parseTimeout, targetContext, writeReport, type CommandContext, type CommonOptions } from './common.js';
 
 interface KustomizeOptions extends CommonOptions {
   kustomize?: string;
@@ -21,7 +21,7 @@ async function runKustomizeCommand(dir: string, options: KustomizeOptions, { io,
     import('../targets/driver.js'),
     import('../targets/kustomize/kustomizeTarget.js'),
   ]);
-  const config = loadConfig(options, io.cwd);
+  const config = loadConfig(options, io.cwd, noteTo(io));
   const kustomize = locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd });
   const request: KustomizeRequest = {
     dir,

@@ -4,6 +4,7 @@
 // overlaps its render.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/configError.js';
+import { safeLines } from '../report/escape.js';
 import { toolVersion } from '../process/packageFiles.js';
 import { ToolNotFoundError } from '../process/toolLookup.js';
 import { EXIT_ERROR } from '../types.js';
@@ -53,12 +54,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_ERROR;
     }
     if (error instanceof ConfigError) {
-      io.stderr.write(`hostns-check: ${error.describe()}\n`);
+      io.stderr.write(safeLines(`hostns-check: ${error.describe()}\n`));
     } else if (error instanceof UsageError || error instanceof ToolNotFoundError) {
-      io.stderr.write(`hostns-check: ${error.message}\n`);
+      io.stderr.write(safeLines(`hostns-check: ${error.message}\n`));
     } else {
       const message = error instanceof Error ? error.message : String(error);
-      io.stderr.write(`hostns-check: ${message}\n`);
+      io.stderr.write(safeLines(`hostns-check: ${message}\n`));
       if (io.env.HOSTNS_CHECK_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
     }
     return EXIT_ERROR;

@@ -2,9 +2,10 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/configError.js';
+import { safeLines, visibleInline } from '../report/escape.js';
 import type { TargetSpec } from '../targets/targetsFile.js';
 import { locateHelm, locateKustomize } from '../process/toolLookup.js';
-import { addCommonOptions, collect, debugTo, parseTimeout, warnTo, writeReport, type CommandContext, type CommonOptions } from './common.js';
+import { addCommonOptions, collect, debugTo, noteBundled, noteTo, parseTimeout, warnTo, writeReport, type CommandContext, type CommonOptions } from './common.js';
 
 interface RunOptions extends CommonOptions {
   concurrency?: string;
@@ -34,13 +35,15 @@ function selectTargets(targets: TargetSpec[], only: string[] | undefined): Targe
 }
 
 async function runAll(options: RunOptions, { io }: CommandContext): Promise<number> {
-  const [{ findConfigFile, loadConfig }, { readTargetsFile }, { runTargets }] = await Promise.all([
+  const [{ findConfigFile, foundAboveNotice, loadConfig }, { readTargetsFile }, { runTargets }] = await Promise.all([
     import('../config/loadConfig.js'),
     import('../targets/targetsFile.js'),
     import('../targets/runTargets.js'),
   ]);
   const file = options.config ?? findConfigFile(io.cwd);
   if (!file) throw new ConfigError(null, null, 'run needs targets: give --config FILE or put a .hostns-check.yaml with a targets: list in this folder or above');
+  const above = options.config ? null : foundAboveNotice(file, io.cwd);
+  if (above) noteTo(io)(above);
   const config = loadConfig({ ...options, config: file }, io.cwd);
   const targets = selectTargets(readTargetsFile(file, io.cwd), options.only);
   if (targets.length === 0) throw new ConfigError(file, null, 'the configuration has no targets: add a targets: list');
@@ -52,16 +55,17 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
   const running = new Set<string>();
   const progress = () => {
     if (!tty) return;
-    const names = [...running].slice(0, 3).join(', ') + (running.size > 3 ? ', ...' : '');
+    const names = visibleInline([...running].slice(0, 3).join(', ') + (running.size > 3 ? ', ...' : ''));
     io.stderr.write(`\r\u001b[2K${done}/${targets.length} targets done, ${findings} findings; running: ${names}`);
   };
+  let helm: string | undefined; // looked up once, when a target first needs it
   const runs = await runTargets(targets, {
     concurrency,
     cwd: io.cwd,
     env: io.env,
     timeoutSeconds,
     config,
-    helm: () => locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path,
+    helm: () => (helm ??= noteBundled(io, locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }), 'Helm')),
     kustomize: () => locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd }),
     debug: debugTo(io, options),
     warn: (text) => {
@@ -80,7 +84,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
       if (tty) progress();
       else {
         const state = run.target.ok ? `${count} finding${count === 1 ? '' : 's'}` : `error: ${run.target.error}`;
-        io.stderr.write(`hostns-check: [${done}/${targets.length}] ${targets[index]!.name}: ${state}\n`);
+        io.stderr.write(safeLines(`hostns-check: [${done}/${targets.length}] ${visibleInline(targets[index]!.name)}: ${state}\n`));
       }
     },
   });

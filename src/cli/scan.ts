@@ -1,7 +1,7 @@
 // `hostns-check scan`: rendered manifests from files, folders or standard input, one target per argument.
 import type { Command } from 'commander';
 import type { TargetRun } from '../pipeline/outcome.js';
-import { addCommonOptions, targetContext, UsageError, writeReport, type CommandContext, type CommonOptions } from './common.js';
+import { addCommonOptions, noteTo, targetContext, UsageError, writeReport, type CommandContext, type CommonOptions } from './common.js';
 
 export const KUSTOMIZE_ROOT_HELP = 'folder the origin annotations are relative to: the one kustomize built (default: the working directory)';
 
@@ -16,7 +16,7 @@ async function runScan(paths: string[], options: ScanOptions, { io }: CommandCon
     import('../targets/driver.js'),
     import('../targets/manifests/manifestsTarget.js'),
   ]);
-  const context = targetContext(io, options, Infinity, loadConfig(options, io.cwd));
+  const context = targetContext(io, options, Infinity, loadConfig(options, io.cwd, noteTo(io)));
   const runs: TargetRun[] = [];
   for (const argument of paths) runs.push(await checkTarget(manifestsKind, { argument, stdin: io.stdin, kustomizeRoot: options.kustomizeRoot }, context));
   return writeReport(runs, options, io);

@@ -16,3 +16,13 @@ export class ConfigError extends Error {
     return `${this.file}${this.line ? `:${this.line}` : ''}: ${this.message}`;
   }
 }
+
+/** Why a configuration file could not be read, in words (`no such file`, not `ENOENT`). */
+export function readFailureText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a folder, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOTDIR') return 'a part of the path is not a folder';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

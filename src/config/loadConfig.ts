@@ -2,11 +2,11 @@
 // directory) and flags over it. Every mistake names the file and line.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLError } from 'yaml';
 import { CHECK_IDS, isCheckId, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
 import { yamlErrorText } from '../manifests/parseManifest.js';
-import { ConfigError } from './configError.js';
+import { ConfigError, readFailureText } from './configError.js';
 
 export { ConfigError };
 
@@ -51,9 +51,16 @@ export interface ConfigFlags {
   allowHostPorts?: string[];
 }
 
-/** Loads the file (if any) and lays the flags over it. */
-export function loadConfig(flags: ConfigFlags, cwd: string): RuleConfig {
+/** `.hostns-check.yaml` found in a folder above `cwd`: said once, since it is not where the user looks. */
+export function foundAboveNotice(file: string, cwd: string): string | null {
+  return path.dirname(file) === path.resolve(cwd) ? null : `using configuration ${path.relative(cwd, file)}`;
+}
+
+/** Loads the file (if any) and lays the flags over it; `say` hears which file was found above `cwd`. */
+export function loadConfig(flags: ConfigFlags, cwd: string, say?: (text: string) => void): RuleConfig {
   const file = flags.config ? path.resolve(cwd, flags.config) : findConfigFile(cwd);
+  const notice = file && !flags.config ? foundAboveNotice(file, cwd) : null;
+  if (notice) say?.(notice);
   const config = file ? readConfigFile(file, path.relative(cwd, file) || file) : defaultRuleConfig();
   if (flags.minUid !== undefined) config.minUid = parseMinUid(flags.minUid, null, null);
   if (flags.allowHostPorts && flags.allowHostPorts.length > 0) {
@@ -75,9 +82,23 @@ export function readConfigFile(absolute: string, shown: string): RuleConfig {
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
-    throw new ConfigError(shown, null, `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(shown, null, `cannot read the configuration file: ${readFailureText(error)}`);
   }
   return parseConfigText(text, shown);
+}
+
+/**
+ * The line to fix for the first YAML error. An implicit-key error starts where the key began (a
+ * value on the line before, `minUid: 10000` above an over-indented `  checks:`): the range of
+ * such an error ends on the line that broke it, which is the line to fix.
+ */
+function yamlErrorLine(errors: readonly YAMLError[], lines: LineCounter): number {
+  const first = errors[0]!;
+  const implicit = errors.filter((e) => e.code === 'BLOCK_AS_IMPLICIT_KEY' || e.code === 'MULTILINE_IMPLICIT_KEY');
+  if (first.code === 'BLOCK_AS_IMPLICIT_KEY' || first.code === 'MULTILINE_IMPLICIT_KEY') {
+    return Math.max(...implicit.map((e) => lines.linePos(Math.max(e.pos[0], e.pos[1] - 1)).line));
+  }
+  return lines.linePos(first.pos[0]).line;
 }
 
 /** Parses configuration text; strict about names so a typo is an error, not a silent default. */
@@ -93,7 +114,7 @@ export function parseConfigText(text: string, shown: string): RuleConfig {
   };
   const error = doc.errors[0];
   if (error) {
-    throw new ConfigError(shown, lines.linePos(error.pos[0]).line, yamlErrorText(error.message));
+    throw new ConfigError(shown, yamlErrorLine(doc.errors, lines), yamlErrorText(error.message));
   }
   const config = defaultRuleConfig();
   const root = doc.contents;

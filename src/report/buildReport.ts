@@ -90,3 +90,14 @@ export function exitCodeOf(report: Report, failOn: FailOn = 'error'): 0 | 1 | 2 
   if (report.errors.length > 0 || report.targets.some((t) => !t.ok)) return 2;
   return report.summary.findings > 0 && failOn !== 'none' ? 1 : 0;
 }
+
+/**
+ * The one-word verdict the reports for people lead their summary with: `findings` where
+ * `--fail-on none` lets findings through, so it never reads as a failure the exit code denies.
+ */
+export function verdictOf(report: Report, failOn: FailOn = 'error'): 'error' | 'fail' | 'findings' | 'pass' {
+  const code = exitCodeOf(report, failOn);
+  if (code === 2) return 'error';
+  if (code === 1) return 'fail';
+  return report.summary.findings > 0 ? 'findings' : 'pass';
+}

@@ -2,6 +2,7 @@
 // the rule's documentation as plain data). None of them knows about YAML.
 import { describeRule } from '../rules/hostNamespaceRule.js';
 import type { Report, RuleDescription } from '../types.js';
+import type { FailOn } from './buildReport.js';
 import { FORMATS, isFormatName, type FormatName } from './formatNames.js';
 import { formatGithub } from './github.js';
 import { DEFAULT_HELP_BASE } from './helpLinks.js';
@@ -18,6 +19,8 @@ export interface FormatOptions {
   rule?: RuleDescription;
   /** Absolute base URI of the help links (SARIF's helpUri); the checks page of the project docs by default. */
   helpBase?: string;
+  /** `--fail-on`: the reports for people say `findings:`, not `fail:`, under `none`. */
+  failOn?: FailOn;
 }
 
 export function formatReport(report: Report, format: FormatName, options: FormatOptions): string {
@@ -31,6 +34,6 @@ export function formatReport(report: Report, format: FormatName, options: Format
     case 'junit':
       return formatJunit(report);
     case 'github':
-      return formatGithub(report);
+      return formatGithub(report, options.failOn);
   }
 }

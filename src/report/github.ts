@@ -1,12 +1,18 @@
 // GitHub Actions workflow commands: an `::error` annotation per finding on the line to edit (a
 // `::notice` for a suppressed one), errors and warnings as annotations too, then a summary line.
 import type { Finding, Report, ReportError, ReportWarning } from '../types.js';
+import { verdictOf, type FailOn } from './buildReport.js';
+import { breakLegacyCommands, visibleLines } from './escape.js';
 import { describeSuppression } from './suppressionText.js';
 import { TargetPaths } from './targetPaths.js';
 
-/** The escaping the runner undoes in a command's data (the message). */
+/**
+ * The escaping the runner undoes in a command's data (the message), after control characters
+ * (ANSI sequences, a bare carriage return, which the runner reads as a line break) are made
+ * visible and `##[` can no longer start a legacy command.
+ */
 function data(value: string): string {
-  return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return breakLegacyCommands(visibleLines(value)).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** The escaping the runner undoes in a command's properties (file, title). */
@@ -54,7 +60,7 @@ function problemCommand(problem: ReportError | ReportWarning, level: 'error' | '
   return command(level, { file, line: file ? (problem.line ?? undefined) : undefined, title: `hostns-check ${level}: ${problem.target}` }, problem.message);
 }
 
-export function formatGithub(report: Report): string {
+export function formatGithub(report: Report, failOn: FailOn = 'error'): string {
   const paths = new TargetPaths(report.targets);
   const lines = [
     ...report.findings.map((finding) => findingCommand(finding, paths)),
@@ -62,7 +68,7 @@ export function formatGithub(report: Report): string {
     ...report.warnings.map((warning) => problemCommand(warning, 'warning')),
   ];
   const { summary } = report;
-  const verdict = summary.errors > 0 ? 'error' : summary.findings > 0 ? 'fail' : 'pass';
+  const verdict = verdictOf(report, failOn);
   lines.push(
     `hostns-check ${verdict}: ${summary.findings} finding(s), ${summary.suppressed} suppressed, ${summary.errors} error(s), ` +
       `${summary.resources} resource(s) (${summary.podSpecs} pod spec(s)) in ${report.targets.length} target(s)`,

@@ -1,6 +1,7 @@
 // The JSON report: the plain Report object as it is, for machines.
 import type { Report } from '../types.js';
+import { safeJson } from './escape.js';
 
 export function formatJson(report: Report): string {
-  return JSON.stringify(report, null, 2) + '\n';
+  return safeJson(JSON.stringify(report, null, 2)) + '\n';
 }

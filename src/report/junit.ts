@@ -2,13 +2,14 @@
 // test case per resource and check; findings are failures, suppressed findings skipped, and what
 // could not be read or rendered an error case of its target.
 import { CHECK_IDS, targetIdOf, type CheckId, type Finding, type Report, type ReportError, type ResourceRef } from '../types.js';
+import { neutraliseCommands, visibleLines } from './escape.js';
 import { describeSuppression } from './suppressionText.js';
 
-/** XML 1.0 forbids these control characters even when escaped. */
+/** XML 1.0 forbids these control characters even when escaped (escape.ts has made them visible already). */
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 function text(value: string): string {
-  return value.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return visibleLines(value).replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function attribute(value: string): string {
@@ -119,5 +120,6 @@ export function formatJunit(report: Report): string {
     suites.push(`  <testsuite${attributes({ name: id, ...counts(cases) })}>\n${body}\n  </testsuite>`);
   }
   const head = `<testsuites${attributes({ name: `${report.tool.name} k8s-host-namespace`, ...counts(all) })}>`;
-  return ['<?xml version="1.0" encoding="UTF-8"?>', head, ...suites, '</testsuites>', ''].join('\n');
+  // A report printed into a CI log must not carry a workflow command on a line of its own.
+  return neutraliseCommands(['<?xml version="1.0" encoding="UTF-8"?>', head, ...suites, '</testsuites>', ''].join('\n'));
 }

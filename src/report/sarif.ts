@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type * as Sarif from 'sarif';
 import { RULE_ID, type CheckDescription, type Finding, type Report, type ReportError, type ReportWarning, type RuleDescription } from '../types.js';
+import { safeJson } from './escape.js';
 import { RULE_ANCHOR, helpUri } from './helpLinks.js';
 import { TargetPaths } from './targetPaths.js';
 
@@ -192,5 +193,5 @@ export function formatSarif(report: Report, options: SarifOptions): string {
       },
     ],
   };
-  return JSON.stringify(log, null, 2) + '\n';
+  return safeJson(JSON.stringify(log, null, 2)) + '\n';
 }

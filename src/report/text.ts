@@ -1,10 +1,14 @@
 // The default report for people: findings grouped by the file to edit, each with its check,
 // resource, message, the line as a code frame and the values line behind it; then a summary.
 import { CHECK_IDS, type Finding, type Report, type Suppression } from '../types.js';
+import { verdictOf, type FailOn } from './buildReport.js';
+import { neutraliseCommands, visibleInline as one, visibleLines as many } from './escape.js';
 import { SUPPRESSION_NAMES, describeSuppression } from './suppressionText.js';
 
 export interface TextOptions {
   color: boolean;
+  /** `--fail-on`: with `none`, findings are reported as `findings:`, not `fail:`. */
+  failOn?: FailOn;
 }
 
 const paint = (on: boolean, code: string) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -13,8 +17,8 @@ const DETAIL = '    ';
 
 /** The file a finding is grouped under: its source, else the rendered output of its target. */
 function groupOf(finding: Finding): string {
-  if (finding.source) return finding.source.file;
-  return finding.target === '-' ? 'standard input (rendered, no source file)' : `${finding.target} (rendered, no source file)`;
+  if (finding.source) return one(finding.source.file);
+  return finding.target === '-' ? 'standard input (rendered, no source file)' : `${one(finding.target)} (rendered, no source file)`;
 }
 
 /** `line:col` within the group's file. */
@@ -30,8 +34,8 @@ function positionOf(finding: Finding): string {
 
 function resourceOf(finding: Finding): string {
   const { kind, name } = finding.resource;
-  const container = finding.container ? ` ${finding.container}` : '';
-  return `${kind ?? '?'}/${name ?? '?'}${container}`;
+  const container = finding.container ? ` ${one(finding.container)}` : '';
+  return `${one(kind ?? '?')}/${one(name ?? '?')}${container}`;
 }
 
 /** The source line with its number and a caret under the key. */
@@ -39,13 +43,29 @@ function codeFrame(finding: Finding, dim: (text: string) => string): string[] {
   const source = finding.source;
   if (!source || source.text === undefined) return [];
   const number = String(source.line).padStart(6);
-  const frame = [`${dim(`${number} |`)} ${source.text}`];
+  const frame = [`${dim(`${number} |`)} ${one(source.text)}`];
   if (source.column) frame.push(`${' '.repeat(6)} ${dim('|')} ${' '.repeat(source.column - 1)}^`);
   return frame;
 }
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The summary line's counts: `2 findings, 0 suppressed, 0 errors, 1 resource (1 pod spec) in 1 target`. */
+function counts(report: Report): string {
+  const { summary } = report;
+  return [
+    plural(summary.findings, 'finding'),
+    `${summary.suppressed} suppressed`,
+    plural(summary.errors, 'error'),
+    `${plural(summary.resources, 'resource')} (${plural(summary.podSpecs, 'pod spec')}) in ${plural(report.targets.length, 'target')}`,
+  ].join(', ');
+}
+
+/** The verdict and counts on one line, without colour: what `--output` still says on standard error. */
+export function summaryLine(report: Report, failOn: FailOn = 'error'): string {
+  return `${verdictOf(report, failOn)}: ${counts(report)}`;
 }
 
 export function formatText(report: Report, options: TextOptions): string {
@@ -64,45 +84,39 @@ export function formatText(report: Report, options: TextOptions): string {
       group = heading;
     }
     // With several targets (`run`), say which one the finding came from.
-    const from = report.targets.length > 1 ? dim(`  [${finding.target}]`) : '';
+    const from = report.targets.length > 1 ? dim(`  [${one(finding.target)}]`) : '';
     const head = `  ${positionOf(finding)}  ${finding.suppressed ? dim(finding.check) : red(finding.check)}  ${bold(resourceOf(finding))}${from}`;
     if (finding.suppressed && finding.suppression) {
-      lines.push(`${head}  ${dim(describeSuppression(finding.suppression))}`);
+      lines.push(`${head}  ${dim(one(describeSuppression(finding.suppression)))}`);
       continue;
     }
     lines.push(head);
-    lines.push(`${DETAIL}${finding.message}`);
+    lines.push(`${DETAIL}${one(finding.message)}`);
     lines.push(...codeFrame(finding, dim));
     const [effective] = finding.values;
     if (effective) {
-      const where = effective.line === null ? effective.file : `${effective.file}:${effective.line}`;
-      lines.push(`${DETAIL}set by ${where} (${effective.key})`);
+      const where = effective.line === null ? one(effective.file) : `${one(effective.file)}:${effective.line}`;
+      lines.push(`${DETAIL}set by ${where} (${one(effective.key)})`);
     }
-    if (finding.origin) lines.push(`${DETAIL}the resource comes from ${finding.origin.file}:${finding.origin.line}`);
+    if (finding.origin) lines.push(`${DETAIL}the resource comes from ${one(finding.origin.file)}:${finding.origin.line}`);
     if (finding.introducedBy === 'overrides') lines.push(`${DETAIL}introduced by your values overrides; the chart's own values do not produce it`);
-    if (finding.source && !finding.source.exact && finding.source.reason) lines.push(`${DETAIL}${dim('approximate:')} ${finding.source.reason}`);
-    for (const note of finding.notes) lines.push(`${DETAIL}${dim('note:')} ${note}`);
+    if (finding.source && !finding.source.exact && finding.source.reason) lines.push(`${DETAIL}${dim('approximate:')} ${one(finding.source.reason)}`);
+    for (const note of finding.notes) lines.push(`${DETAIL}${dim('note:')} ${one(note)}`);
   }
   if (report.findings.length > 0) lines.push('');
 
   for (const error of report.errors) {
-    const where = error.file ? `${error.file}${error.line ? `:${error.line}` : ''}` : error.target;
-    lines.push(`${where}  ${red('error')}  ${error.message}`);
+    const where = one(error.file ? `${error.file}${error.line ? `:${error.line}` : ''}` : error.target);
+    lines.push(`${where}  ${red('error')}  ${many(error.message)}`);
   }
   for (const warning of report.warnings) {
-    const where = warning.file ? `${warning.file}${warning.line ? `:${warning.line}` : ''}` : warning.target;
-    lines.push(`${where}  ${yellow('warning')}  ${warning.message}`);
+    const where = one(warning.file ? `${warning.file}${warning.line ? `:${warning.line}` : ''}` : warning.target);
+    lines.push(`${where}  ${yellow('warning')}  ${many(warning.message)}`);
   }
 
-  const { summary } = report;
-  const parts = [
-    plural(summary.findings, 'finding'),
-    `${summary.suppressed} suppressed`,
-    plural(summary.errors, 'error'),
-    `${plural(summary.resources, 'resource')} (${plural(summary.podSpecs, 'pod spec')}) in ${plural(report.targets.length, 'target')}`,
-  ];
-  const verdict = summary.errors > 0 ? red('error') : summary.findings > 0 ? red('fail') : 'pass';
-  lines.push(`${bold(verdict)}: ${parts.join(', ')}`);
+  const word = verdictOf(report, options.failOn);
+  const verdict = word === 'error' || word === 'fail' ? red(word) : word === 'findings' ? yellow(word) : word;
+  lines.push(`${bold(verdict)}: ${counts(report)}`);
   const counted = (findings: Finding[], key: (finding: Finding) => string, order: readonly string[]) =>
     order.map((name) => [name, findings.filter((f) => key(f) === name).length] as const).filter(([, count]) => count > 0);
   const open = report.findings.filter((f) => !f.suppressed);
@@ -115,5 +129,6 @@ export function formatText(report: Report, options: TextOptions): string {
     const byKind = counted(suppressed, (f) => f.suppression!.kind, kinds).map(([kind, count]) => `${count} by ${SUPPRESSION_NAMES[kind as Suppression['kind']]}`);
     lines.push(`  suppressed: ${byKind.join(', ')}`);
   }
-  return lines.join('\n') + '\n';
+  // Input text may still start a line (a file name heading a group, a message's second line).
+  return neutraliseCommands(lines.join('\n')) + '\n';
 }

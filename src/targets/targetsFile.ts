@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { emptyHelmRequest, type HelmTemplateRequest } from './helm/helmTemplate.js';
-import { ConfigError } from '../config/configError.js';
+import { ConfigError, readFailureText } from '../config/configError.js';
 
 export interface HelmTargetSpec {
   type: 'helm';
@@ -182,7 +182,7 @@ export function readTargetsFile(file: string, cwd: string): TargetSpec[] {
   try {
     text = readFileSync(path.resolve(cwd, file), 'utf8');
   } catch (error) {
-    throw new ConfigError(shown, null, `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(shown, null, `cannot read the configuration file: ${readFailureText(error)}`);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, version: '1.1' });

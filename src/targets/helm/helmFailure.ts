@@ -1,6 +1,6 @@
 // Turns a failed `helm template` into one sentence that says what happened and what to do,
 // keeping Helm's own message (which names the template file and line) intact.
-import type { HelmExit } from './helmTemplate.js';
+import type { DependencyUpdateExit, HelmExit } from './helmTemplate.js';
 
 export interface RenderFailure {
   message: string;
@@ -32,6 +32,25 @@ export function blamedTemplate(text: string): { file: string; line: number } | n
     if (match) return { file: match[1]!, line: Number(match[2]) }; // every pattern has both groups
   }
   return null;
+}
+
+/**
+ * A failed `helm dependency update` in the scratch copy: what was fetched from where, and Helm's
+ * own message (which names the repository it could not reach).
+ */
+export function describeDependencyFailure(exit: DependencyUpdateExit, chart: string, repositories: string[], timeoutSeconds: number): RenderFailure {
+  const from = repositories.length > 0 ? ` from ${repositories.join(', ')}` : '';
+  const what = `could not fetch the dependencies of ${chart}${from} (helm dependency update, for --dependency-update)`;
+  if (exit.spawnError) return { message: `could not run Helm: ${exit.spawnError}`, file: null, line: null };
+  if (exit.timedOut) return { message: `${what}: it did not finish within ${timeoutSeconds} seconds and was stopped`, file: null, line: null };
+  // Helm names the repository it could not reach in its progress lines, then fails with a
+  // message about its cache: the first is the cause.
+  const unreachable = [...exit.progress.matchAll(/Unable to get an update from the ("[^"\n]*") chart repository:[ \t]*\n?[ \t]*([^\n]*)/g)].map(
+    (match) => `${match[1]} is unreachable: ${match[2]!.trim()}`,
+  );
+  const helmSays = [...unreachable, helmErrorText(exit.stderr)].filter(Boolean).join('; then: ');
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit ${exit.exitCode}`;
+  return { message: `${what}: ${how}${helmSays ? `: ${helmSays}` : ''}`, file: null, line: null };
 }
 
 export function describeHelmFailure(exit: HelmExit, chart: string, timeoutSeconds: number): RenderFailure {

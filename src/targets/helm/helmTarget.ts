@@ -7,11 +7,11 @@ import { checkStream } from '../../pipeline/checkStream.js';
 import type { StreamOutcome } from '../../pipeline/outcome.js';
 import { noSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
 import { targetId, type Finding } from '../../types.js';
-import type { TargetContext, TargetKind } from '../targetKind.js';
-import { copyChartForWriting } from './chartCopy.js';
+import type { OpenedTarget, TargetContext, TargetKind } from '../targetKind.js';
+import { copyChartForWriting, dependencyRepositories, type ChartCopy } from './chartCopy.js';
 import type { ChartNode, SharedChartTrees } from './chartTree.js';
-import { describeHelmFailure } from './helmFailure.js';
-import { runHelmTemplate, type HelmExit, type HelmRun, type HelmTemplateRequest } from './helmTemplate.js';
+import { describeDependencyFailure, describeHelmFailure } from './helmFailure.js';
+import { runHelmDependencyUpdate, runHelmTemplate, type HelmExit, type HelmRun, type HelmTemplateRequest } from './helmTemplate.js';
 import type { UserValues } from './valuesOrigins.js';
 
 export interface HelmSpec {
@@ -118,6 +118,21 @@ async function chartFileShown(chart: string, cwd: string, file: string): Promise
   return found ? found.chart.display(found.file) : file;
 }
 
+/**
+ * `--dependency-update` on a local chart folder: `helm dependency update` in the scratch copy, as
+ * a step of its own, so Helm's progress lines never reach the parser. The failure, when it fails.
+ */
+async function fetchDependencies(copy: ChartCopy, spec: HelmSpec, context: TargetContext): Promise<OpenedTarget | null> {
+  context.debug?.(`running ${spec.helm} dependency update ${JSON.stringify(copy.chart)}`);
+  const exit = await runHelmDependencyUpdate(copy.chart, { ...context, helm: spec.helm });
+  if (succeeded(exit)) {
+    if (exit.stderr.trim()) context.warn(exit.stderr);
+    return null;
+  }
+  const failure = describeDependencyFailure(exit, spec.request.chart, dependencyRepositories(copy.chart), context.timeoutSeconds);
+  return { inputs: [], finish: () => Promise.resolve({ failure }), cleanup: () => copy.remove() };
+}
+
 export const helmKind: TargetKind<HelmSpec> = {
   type: 'helm',
   pathOf: (spec) => spec.request.chart,
@@ -125,7 +140,19 @@ export const helmKind: TargetKind<HelmSpec> = {
   async open(spec, context) {
     const { request } = spec;
     const copy = request.dependencyUpdate ? copyChartForWriting(request.chart, context.cwd) : null;
-    const effective = copy ? { ...request, chart: copy.chart } : request;
+    if (copy?.copied) {
+      let failed: OpenedTarget | null;
+      try {
+        failed = await fetchDependencies(copy, spec, context);
+      } catch (error) {
+        copy.remove();
+        throw error;
+      }
+      if (failed) return failed;
+    }
+    // The copy has its dependencies now: the render itself fetches nothing (a .tgz or remote
+    // chart, never copied, keeps Helm's own --dependency-update).
+    const effective = copy?.copied ? { ...request, chart: copy.chart, dependencyUpdate: false } : request;
     const run = stoppable(runHelmTemplate(effective, { ...context, helm: spec.helm }));
     const overrides = hasOverrides(request);
     // Without overrides this render is the chart's defaults: other targets of the chart reuse it.

@@ -119,3 +119,30 @@ export interface HelmRunOptions {
 export function runHelmTemplate(request: HelmTemplateRequest, options: HelmRunOptions): HelmRun {
   return runRenderer(options.helm, helmTemplateArgs(request), options);
 }
+
+/** `helm dependency update`'s exit, with the end of what it printed on standard output. */
+export interface DependencyUpdateExit extends HelmExit {
+  /** The last 64 KiB of its progress lines: where Helm says which repository it could not reach. */
+  progress: string;
+}
+
+const PROGRESS_KEPT = 64 * 1024;
+
+/**
+ * `helm dependency update CHART`, a step of its own before the render: its progress lines
+ * ("Hang tight while we grab...", "Saving 1 charts") go to standard output, which is kept apart
+ * here (only its end, for a failure message) so they never reach the manifest parser.
+ */
+export async function runHelmDependencyUpdate(chart: string, options: HelmRunOptions): Promise<DependencyUpdateExit> {
+  const run = runRenderer(options.helm, ['dependency', 'update', chart], options);
+  const decoder = new TextDecoder();
+  let progress = '';
+  try {
+    for await (const chunk of run.stdout) {
+      progress = (progress + decoder.decode(chunk, { stream: true })).slice(-PROGRESS_KEPT);
+    }
+  } catch {
+    // a broken pipe: the exit says what happened
+  }
+  return { ...(await run.done), progress };
+}
