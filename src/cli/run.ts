@@ -1,12 +1,15 @@
 // Commander wiring for `run`: every target of the configuration file, N at a time, one report.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/configError.js';
 import type { TargetSpec } from '../targets/targetsFile.js';
 import { locateHelm, locateKustomize } from '../process/toolLookup.js';
+import { addReviewOptions, inBase, startBase, type ReviewOptions } from './review.js';
 import { addCommonOptions, collect, debugTo, parseTimeout, warnTo, writeReport, type CommandContext, type CommonOptions } from './common.js';
 
-interface RunOptions extends CommonOptions {
+interface RunOptions extends CommonOptions, ReviewOptions {
   concurrency?: string;
   only?: string[];
   helm?: string;
@@ -46,6 +49,19 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
   if (targets.length === 0) throw new ConfigError(file, null, 'the configuration has no targets: add a targets: list');
   const concurrency = parseConcurrency(options.concurrency);
   const timeoutSeconds = parseTimeout(options.timeout);
+  const helm = () => locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path;
+  const kustomize = () => locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd });
+  // --base: the targets the configuration named at the revision (a name only there was removed,
+  // one only here added), rendered from the revision's copy while the head's render.
+  const base = startBase(options, io, async (world) => {
+    const baseFile = path.resolve(world.cwd, world.path(file));
+    if (!existsSync(baseFile)) return [];
+    const all = readTargetsFile(baseFile, world.cwd);
+    const only = options.only ?? [];
+    const baseTargets = only.length === 0 ? all : all.filter((t) => only.includes(t.name) || only.some((name) => t.name.startsWith(`${name}[`)));
+    const context = inBase({ cwd: io.cwd, warn: warnTo(io) }, world);
+    return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, helm, kustomize, debug: debugTo(io, options), warn: context.warn });
+  });
   const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   let done = 0;
   let findings = 0;
@@ -61,8 +77,8 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     env: io.env,
     timeoutSeconds,
     config,
-    helm: () => locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path,
-    kustomize: () => locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd }),
+    helm,
+    kustomize,
     debug: debugTo(io, options),
     warn: (text) => {
       if (tty) io.stderr.write('\r\u001b[2K'); // clear the progress line first
@@ -85,11 +101,12 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     },
   });
   if (tty) io.stderr.write('\r\u001b[2K');
-  return writeReport(runs, options, io);
+  return writeReport(runs, options, io, base);
 }
 
 export function registerRunCommand(program: Command, command: CommandContext): void {
   addCommonOptions(
+    addReviewOptions(
       program
         .command('run')
         .description('check every target of the configuration file (targets: helm charts, kustomize overlays, manifests), N at a time')
@@ -98,6 +115,7 @@ export function registerRunCommand(program: Command, command: CommandContext): v
         .option('--helm <path>', 'the helm binary (default: $HELM_BIN, helm on PATH, then the bundled one)')
         .option('--kustomize <path>', 'the kustomize binary (default: kustomize on PATH, else kubectl kustomize)')
         .option('--timeout <seconds>', 'stop a render after this many seconds', '300'),
-    )
+    ),
+  )
     .action(async (options: RunOptions) => command.setExit(await runAll(options, command)));
 }

@@ -1,7 +1,7 @@
 // Compares a head report with a base (a git revision rendered the same way, or a saved JSON
 // report): each head finding becomes `new` or `existing`, and the base's unsuppressed findings the
 // head no longer has are `fixed`. Pure: plain reports in, a plain report out.
-import type { Comparison, Finding, Report, TargetId, TargetResult } from '../types.js';
+import type { Comparison, Finding, Report, ReportWarning, TargetId, TargetResult } from '../types.js';
 import { targetIdOf } from '../types.js';
 import { compareFindings } from '../report/buildReport.js';
 import { findingIdentity } from './identity.js';
@@ -13,8 +13,10 @@ export interface BaseSide {
   findings: readonly Finding[];
   /** The base's targets: a head target missing here was added (all its findings are new). */
   targets: readonly TargetResult[];
-  /** Targets whose base could not be rendered or read: their head findings count as new, and none is fixed. */
-  unavailable: readonly TargetId[];
+  /** Targets whose base could not be rendered or read (`all`: no base at all): their head findings count as new, and none is fixed. */
+  unavailable: readonly TargetId[] | 'all';
+  /** What to tell the reader about the base (a base that did not render), added to the report's warnings. */
+  warnings?: readonly ReportWarning[];
 }
 
 /**
@@ -23,7 +25,8 @@ export interface BaseSide {
  * (two hostPorts of one container): they are matched by count, in report order.
  */
 export function compareWithBase(head: Report, base: BaseSide): Report {
-  const unavailable = new Set<TargetId>(base.unavailable);
+  const headIds = new Set(head.targets.map((t) => targetIdOf(t)));
+  const unavailable = new Set<TargetId>(base.unavailable === 'all' ? [...headIds, ...base.targets.map((t) => targetIdOf(t))] : base.unavailable);
   const failedBase = new Set(base.targets.filter((t) => !t.ok).map((t) => targetIdOf(t)));
   for (const id of failedBase) unavailable.add(id);
   const pool = new Map<string, Finding[]>();
@@ -41,7 +44,6 @@ export function compareWithBase(head: Report, base: BaseSide): Report {
   });
   const fixed = [...pool.values()].flat().sort(compareFindings);
   const open = findings.filter((f) => !f.suppressed);
-  const headIds = new Set(head.targets.map((t) => targetIdOf(t)));
   const comparison: Comparison = {
     base: base.label,
     new: open.filter((f) => f.baseline === 'new').length,
@@ -49,7 +51,8 @@ export function compareWithBase(head: Report, base: BaseSide): Report {
     fixed: fixed.length,
     unavailable: [...unavailable].filter((id) => headIds.has(id)).sort(),
   };
-  return { ...head, findings, comparison, fixed };
+  const warnings = [...head.warnings, ...(base.warnings ?? [])];
+  return { ...head, findings, warnings, comparison, fixed };
 }
 
 /** Unsuppressed findings the comparison calls new (all of them when there was no comparison). */
