@@ -6,10 +6,13 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config/configError.js';
 import type { TargetSpec } from '../targets/targetsFile.js';
 import { locateHelm, locateKustomize } from '../process/toolLookup.js';
+import { inShard, listTargets, parseShard } from './runSelection.js';
 import { addReviewOptions, inBase, startBase, type ReviewOptions } from './review.js';
 import { addCommonOptions, collect, debugTo, parseTimeout, warnTo, writeReport, type CommandContext, type CommonOptions } from './common.js';
 
 interface RunOptions extends CommonOptions, ReviewOptions {
+  shard?: string;
+  list?: boolean;
   concurrency?: string;
   only?: string[];
   helm?: string;
@@ -45,23 +48,32 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
   const file = options.config ?? findConfigFile(io.cwd);
   if (!file) throw new ConfigError(null, null, 'run needs targets: give --config FILE or put a .hostns-check.yaml with a targets: list in this folder or above');
   const config = loadConfig({ ...options, config: file }, io.cwd);
-  const targets = selectTargets(readTargetsFile(file, io.cwd), options.only);
-  if (targets.length === 0) throw new ConfigError(file, null, 'the configuration has no targets: add a targets: list');
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  if (typeof shard === 'string') throw new ConfigError(null, null, shard);
+  const targets = inShard(selectTargets(readTargetsFile(file, io.cwd), options.only), shard);
+  if (options.list) {
+    io.stdout.write(listTargets(targets, options.format));
+    return 0;
+  }
+  if (targets.length === 0 && !shard) throw new ConfigError(file, null, 'the configuration has no targets: add a targets: list');
   const concurrency = parseConcurrency(options.concurrency);
   const timeoutSeconds = parseTimeout(options.timeout);
   const helm = () => locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path;
   const kustomize = () => locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd });
   // --base: the targets the configuration named at the revision (a name only there was removed,
-  // one only here added), rendered from the revision's copy while the head's render.
+  // one only here added), rendered from the revision's copy while the head renders.
   const base = startBase(options, io, async (world) => {
     const baseFile = path.resolve(world.cwd, world.path(file));
     if (!existsSync(baseFile)) return [];
     const all = readTargetsFile(baseFile, world.cwd);
     const only = options.only ?? [];
-    const baseTargets = only.length === 0 ? all : all.filter((t) => only.includes(t.name) || only.some((name) => t.name.startsWith(`${name}[`)));
+    const named = only.length === 0 ? all : all.filter((t) => only.includes(t.name) || only.some((name) => t.name.startsWith(`${name}[`)));
+    const baseTargets = inShard(named, shard);
     const context = inBase({ cwd: io.cwd, warn: warnTo(io) }, world);
     return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, helm, kustomize, debug: debugTo(io, options), warn: context.warn });
   });
+  // A shard may get no target at all: an empty report (with --base, what it removed), not an error.
+  if (targets.length === 0) return writeReport([], options, io, base);
   const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   let done = 0;
   let findings = 0;
@@ -112,6 +124,8 @@ export function registerRunCommand(program: Command, command: CommandContext): v
         .description('check every target of the configuration file (targets: helm charts, kustomize overlays, manifests), N at a time')
         .option('--concurrency <n>', 'targets rendered at once (default: the number of CPUs)')
         .option('--only <name>', 'check only this target (repeatable)', collect)
+        .option('--shard <I/N>', 'check only share I of N (0-based; stable: by a hash of each target name), for CI machines that split the work')
+        .option('--list', 'print the selected targets instead of checking them (one a line; --format json: a JSON array)')
         .option('--helm <path>', 'the helm binary (default: $HELM_BIN, helm on PATH, then the bundled one)')
         .option('--kustomize <path>', 'the kustomize binary (default: kustomize on PATH, else kubectl kustomize)')
         .option('--timeout <seconds>', 'stop a render after this many seconds', '300'),
