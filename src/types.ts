@@ -157,6 +157,22 @@ export interface Finding {
   notes: string[];
   /** The target the finding came from. */
   target: TargetId;
+  /** With --base or --baseline: whether the base had this finding too (see src/review/compare.ts). */
+  baseline?: BaselineState;
+}
+
+/** A finding against a base: new in this change, or already there. */
+export type BaselineState = 'new' | 'existing';
+
+/** With --base or --baseline: what the comparison found (unsuppressed findings only). */
+export interface Comparison {
+  /** What was compared against: `main (1a2b3c4d5e6f)`, or a baseline file. */
+  base: string;
+  new: number;
+  existing: number;
+  fixed: number;
+  /** Targets whose base could not be rendered or read: every finding of theirs counts as new. */
+  unavailable: TargetId[];
 }
 
 /** A resource whose pod specs were checked, with the checks that ran: a passing JUnit case unless it has findings. */
@@ -225,6 +241,9 @@ export interface Report {
   /** Every resource with a pod spec, with the checks that ran on it. */
   checked: CheckedResource[];
   summary: Summary;
+  /** With --base or --baseline: the counts, and the base's findings this change removed. */
+  comparison?: Comparison;
+  fixed?: Finding[];
 }
 
 export const EXIT_CLEAN = 0;

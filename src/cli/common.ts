@@ -7,6 +7,8 @@ import { FORMATS, isFormatName } from '../report/formatNames.js';
 import type { TargetRun } from '../pipeline/outcome.js';
 import { toolVersion } from '../process/packageFiles.js';
 import type { TargetContext } from '../targets/targetKind.js';
+import type { BaseSide } from '../review/compare.js';
+import { finishReview, type ReviewOptions } from './review.js';
 import { writeReportFile } from './writeOutput.js';
 
 export interface CliIo {
@@ -118,9 +120,9 @@ export function parseTimeout(text: string): number {
 }
 
 /** Builds the report of these targets, writes it where the options say, and returns the exit code. */
-export async function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): Promise<number> {
+export async function writeReport(runs: TargetRun[], options: CommonOptions & ReviewOptions, io: CliIo, base?: Promise<BaseSide | undefined>): Promise<number> {
   const { formatReport } = await import('../report/formats.js');
-  const report = buildReport({
+  const built = buildReport({
     version: toolVersion(),
     targets: runs.map((r) => r.target),
     findings: runs.flatMap((r) => r.outcome.findings),
@@ -130,6 +132,8 @@ export async function writeReport(runs: TargetRun[], options: CommonOptions, io:
     podSpecs: runs.reduce((sum, r) => sum + r.outcome.podSpecs, 0),
     checked: runs.flatMap((r) => r.outcome.checked),
   });
+  // --base, --baseline, --write-baseline (src/cli/review.ts).
+  const report = await finishReview(built, options, io.cwd, base);
   const format = isFormatName(options.format) ? options.format : 'text';
   const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   const failOn = (options.failOn ?? 'error') as FailOn;

@@ -5,6 +5,7 @@ import { locateHelm } from '../process/toolLookup.js';
 import { emptyHelmRequest, helmTemplateArgs, withValueFlagsFromExtraArgs, type HelmTemplateRequest } from '../targets/helm/helmTemplate.js';
 import { checkTarget } from '../targets/driver.js';
 import { helmKind } from '../targets/helm/helmTarget.js';
+import { addReviewOptions, inBase, startBase, type ReviewOptions } from './review.js';
 import { addCommonOptions, collect, debugTo, noteBundled, noteTo, parseTimeout, targetContext, UsageError, writeReport, type CliIo, type CommandContext, type CommonOptions } from './common.js';
 
 /** Flags that reach the request as they are; the booleans are optional here (commander leaves them unset). */
@@ -13,7 +14,7 @@ type HelmRequestFlags = Pick<
   'values' | 'set' | 'setString' | 'setFile' | 'setJson' | 'setLiteral' | 'namespace' | 'kubeVersion' | 'apiVersions' | 'version' | 'repo'
 >;
 
-interface HelmOptions extends CommonOptions, HelmRequestFlags {
+interface HelmOptions extends CommonOptions, ReviewOptions, HelmRequestFlags {
   includeCrds?: boolean;
   skipTests?: boolean;
   devel?: boolean;
@@ -86,17 +87,25 @@ async function runHelm(positionals: string[], options: HelmOptions, extraArgs: s
   // reports what went wrong); these handlers only keep an early exit from an unhandled rejection.
   config.catch(() => undefined);
   import('../report/formats.js').catch(() => undefined);
-  const run = await checkTarget(helmKind, { request, helm }, targetContext(io, options, timeoutSeconds, config));
-  return writeReport([run], options, io);
+  const context = targetContext(io, options, timeoutSeconds, config);
+  // --base: the same chart, values files and flags, rendered from the revision's copy at the same time.
+  const base = startBase(options, io, async (world) => {
+    if (!world.exists(request.chart)) return 'added';
+    const setFile = request.setFile.map((entry) => entry.replace(/(?<==)(.*)$/s, (file) => world.path(file)));
+    const baseRequest = { ...request, chart: world.path(request.chart), values: request.values.map((file) => world.path(file)), setFile };
+    return [await checkTarget(helmKind, { request: baseRequest, helm }, inBase(context, world))];
+  });
+  const run = await checkTarget(helmKind, { request, helm }, context);
+  return writeReport([run], options, io, base);
 }
 
 export function registerHelmCommand(program: Command, command: CommandContext): void {
   addCommonOptions(
-    addHelmOptions(
+    addReviewOptions(addHelmOptions(
       program
         .command('helm')
         .description('render a chart with helm template and check every pod it produces; arguments after -- go to helm template')
         .argument('[name-and-chart...]', '[NAME] CHART, as for helm template'),
-    ),
+    )),
   ).action(async (positionals: string[], options: HelmOptions) => command.setExit(await runHelm(positionals, options, command.extraArgs, command.io)));
 }

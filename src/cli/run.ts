@@ -1,13 +1,19 @@
 // Commander wiring for `run`: every target of the configuration file, N at a time, one report.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/configError.js';
 import { safeLines, visibleInline } from '../report/escape.js';
 import type { TargetSpec } from '../targets/targetsFile.js';
 import { locateHelm, locateKustomize } from '../process/toolLookup.js';
+import { inShard, listTargets, parseShard } from './runSelection.js';
+import { addReviewOptions, inBase, startBase, type ReviewOptions } from './review.js';
 import { addCommonOptions, collect, debugTo, noteBundled, noteTo, parseTimeout, warnTo, writeReport, type CommandContext, type CommonOptions } from './common.js';
 
-interface RunOptions extends CommonOptions {
+interface RunOptions extends CommonOptions, ReviewOptions {
+  shard?: string;
+  list?: boolean;
   concurrency?: string;
   only?: string[];
   helm?: string;
@@ -45,10 +51,33 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
   const above = options.config ? null : foundAboveNotice(file, io.cwd);
   if (above) noteTo(io)(above);
   const config = loadConfig({ ...options, config: file }, io.cwd);
-  const targets = selectTargets(readTargetsFile(file, io.cwd), options.only);
-  if (targets.length === 0) throw new ConfigError(file, null, 'the configuration has no targets: add a targets: list');
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  if (typeof shard === 'string') throw new ConfigError(null, null, shard);
+  const targets = inShard(selectTargets(readTargetsFile(file, io.cwd), options.only), shard);
+  if (options.list) {
+    io.stdout.write(listTargets(targets, options.format));
+    return 0;
+  }
+  if (targets.length === 0 && !shard) throw new ConfigError(file, null, 'the configuration has no targets: add a targets: list');
   const concurrency = parseConcurrency(options.concurrency);
   const timeoutSeconds = parseTimeout(options.timeout);
+  let helmPath: string | undefined; // looked up once, when a target first needs it
+  const helm = () => (helmPath ??= noteBundled(io, locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }), 'Helm'));
+  const kustomize = () => locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd });
+  // --base: the targets the configuration named at the revision (a name only there was removed,
+  // one only here added), rendered from the revision's copy while the head renders.
+  const base = startBase(options, io, async (world) => {
+    const baseFile = path.resolve(world.cwd, world.path(file));
+    if (!existsSync(baseFile)) return [];
+    const all = readTargetsFile(baseFile, world.cwd);
+    const only = options.only ?? [];
+    const named = only.length === 0 ? all : all.filter((t) => only.includes(t.name) || only.some((name) => t.name.startsWith(`${name}[`)));
+    const baseTargets = inShard(named, shard);
+    const context = inBase({ cwd: io.cwd, warn: warnTo(io) }, world);
+    return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, helm, kustomize, debug: debugTo(io, options), warn: context.warn });
+  });
+  // A shard may get no target at all: an empty report (with --base, what it removed), not an error.
+  if (targets.length === 0) return writeReport([], options, io, base);
   const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   let done = 0;
   let findings = 0;
@@ -58,15 +87,14 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     const names = visibleInline([...running].slice(0, 3).join(', ') + (running.size > 3 ? ', ...' : ''));
     io.stderr.write(`\r\u001b[2K${done}/${targets.length} targets done, ${findings} findings; running: ${names}`);
   };
-  let helm: string | undefined; // looked up once, when a target first needs it
   const runs = await runTargets(targets, {
     concurrency,
     cwd: io.cwd,
     env: io.env,
     timeoutSeconds,
     config,
-    helm: () => (helm ??= noteBundled(io, locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }), 'Helm')),
-    kustomize: () => locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd }),
+    helm,
+    kustomize,
     debug: debugTo(io, options),
     warn: (text) => {
       if (tty) io.stderr.write('\r\u001b[2K'); // clear the progress line first
@@ -89,19 +117,23 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     },
   });
   if (tty) io.stderr.write('\r\u001b[2K');
-  return writeReport(runs, options, io);
+  return writeReport(runs, options, io, base);
 }
 
 export function registerRunCommand(program: Command, command: CommandContext): void {
   addCommonOptions(
+    addReviewOptions(
       program
         .command('run')
         .description('check every target of the configuration file (targets: helm charts, kustomize overlays, manifests), N at a time')
         .option('--concurrency <n>', 'targets rendered at once (default: the number of CPUs)')
         .option('--only <name>', 'check only this target (repeatable)', collect)
+        .option('--shard <I/N>', 'check only share I of N (0-based; stable: by a hash of each target name), for CI machines that split the work')
+        .option('--list', 'print the selected targets instead of checking them (one a line; --format json: a JSON array)')
         .option('--helm <path>', 'the helm binary (default: $HELM_BIN, helm on PATH, then the bundled one)')
         .option('--kustomize <path>', 'the kustomize binary (default: kustomize on PATH, else kubectl kustomize)')
         .option('--timeout <seconds>', 'stop a render after this many seconds', '300'),
-    )
+    ),
+  )
     .action(async (options: RunOptions) => command.setExit(await runAll(options, command)));
 }

@@ -78,8 +78,8 @@ export function buildReport(parts: ReportParts): Report {
   };
 }
 
-/** What makes findings fail the run: `error` (the default) or `none`, which only reports them. */
-export const FAIL_ON_LEVELS = ['error', 'none'] as const;
+/** What makes findings fail the run: `error` (the default), `new` (only findings new against --base or --baseline) or `none`, which only reports them. */
+export const FAIL_ON_LEVELS = ['error', 'new', 'none'] as const;
 export type FailOn = (typeof FAIL_ON_LEVELS)[number];
 
 /**
@@ -88,7 +88,9 @@ export type FailOn = (typeof FAIL_ON_LEVELS)[number];
  */
 export function exitCodeOf(report: Report, failOn: FailOn = 'error'): 0 | 1 | 2 {
   if (report.errors.length > 0 || report.targets.some((t) => !t.ok)) return 2;
-  return report.summary.findings > 0 && failOn !== 'none' ? 1 : 0;
+  // With `new`, a finding the comparison did not call existing counts (all of them without one).
+  const counted = failOn === 'new' ? report.findings.filter((f) => !f.suppressed && f.baseline !== 'existing').length : report.summary.findings;
+  return counted > 0 && failOn !== 'none' ? 1 : 0;
 }
 
 /**

@@ -47,6 +47,10 @@ function findingCommand(finding: Finding, paths: TargetPaths): string {
   if (finding.suppressed && finding.suppression) {
     return command('notice', { ...placeOf(finding, paths), title: `${title} (suppressed)` }, describeSuppression(finding.suppression));
   }
+  // With a base, only what the change adds is an error; what was already there is a notice.
+  if (finding.baseline === 'existing') {
+    return command('notice', { ...placeOf(finding, paths), title: `${title} (already there before this change)` }, finding.message);
+  }
   const lines = [finding.message];
   const [effective] = finding.values;
   if (effective) lines.push(`set by ${effective.file}${effective.line !== null ? `:${effective.line}` : ''} (${effective.key})`);
@@ -69,6 +73,8 @@ export function formatGithub(report: Report, failOn: FailOn = 'error'): string {
   ];
   const { summary } = report;
   const verdict = verdictOf(report, failOn);
+  const { comparison } = report;
+  if (comparison) lines.push(`hostns-check compared with ${comparison.base}: ${comparison.new} new, ${comparison.existing} existing, ${comparison.fixed} fixed`);
   lines.push(
     `hostns-check ${verdict}: ${summary.findings} finding(s), ${summary.suppressed} suppressed, ${summary.errors} error(s), ` +
       `${summary.resources} resource(s) (${summary.podSpecs} pod spec(s)) in ${report.targets.length} target(s)`,

@@ -59,7 +59,8 @@ function resourceKey(target: string, resource: ResourceRef): string {
 }
 
 function checkCase(resource: ResourceRef, check: CheckId, findings: Finding[]): Case {
-  const open = findings.filter((f) => !f.suppressed);
+  // With a base, a case fails only for what the change adds; findings already there skip it.
+  const open = findings.filter((f) => !f.suppressed && f.baseline !== 'existing');
   const file = (open[0] ?? findings[0])?.source?.file;
   const head = `    <testcase${attributes({ name: check, classname: resourceName(resource), file })}`;
   const first = open[0];
@@ -69,7 +70,7 @@ function checkCase(resource: ResourceRef, check: CheckId, findings: Finding[]): 
     return { xml: `${head}>\n      ${failure}\n    </testcase>`, outcome: 'failed' };
   }
   if (findings.length > 0) {
-    const reasons = [...new Set(findings.flatMap((f) => (f.suppression ? [describeSuppression(f.suppression)] : [])))];
+    const reasons = [...new Set(findings.flatMap((f) => (f.suppression ? [describeSuppression(f.suppression)] : !f.suppressed ? [`already there before this change: ${f.message}`] : [])))];
     return { xml: `${head}>\n      <skipped${attributes({ message: reasons.join('; ') })}/>\n    </testcase>`, outcome: 'skipped' };
   }
   return { xml: `${head}/>`, outcome: 'passed' };

@@ -140,6 +140,8 @@ function resultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Sari
       },
     ];
   }
+  // With a base: new, unchanged (existing) or absent (fixed), per SARIF 2.1.0 §3.27.24.
+  if (finding.baseline) result.baselineState = finding.baseline === 'new' ? 'new' : 'unchanged';
   result.properties = {
     target: finding.target,
     resource: finding.resource,
@@ -149,6 +151,13 @@ function resultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Sari
     ...(finding.introducedBy ? { introducedBy: finding.introducedBy } : {}),
   };
   return result;
+}
+
+/** A base finding this change removed: `absent`, and a pass (level none), so no alert is raised for it. */
+function fixedResultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Sarif.Result {
+  const result = resultOf(finding, ruleIndex, paths);
+  delete result.suppressions;
+  return { ...result, kind: 'pass', level: 'none', baselineState: 'absent' };
 }
 
 function notification(problem: ReportError | ReportWarning, level: 'error' | 'warning'): Sarif.Notification {
@@ -187,9 +196,12 @@ export function formatSarif(report: Report, options: SarifOptions): string {
             ],
           },
         ],
-        results: report.findings.map((finding) => resultOf(finding, ruleIndex.get(finding.check) ?? 0, paths)),
+        results: [
+          ...report.findings.map((finding) => resultOf(finding, ruleIndex.get(finding.check) ?? 0, paths)),
+          ...(report.fixed ?? []).map((finding) => fixedResultOf(finding, ruleIndex.get(finding.check) ?? 0, paths)),
+        ],
         columnKind: 'unicodeCodePoints',
-        properties: { targets: report.targets, summary: report.summary },
+        properties: { targets: report.targets, summary: report.summary, ...(report.comparison ? { comparison: report.comparison } : {}) },
       },
     ],
   };

@@ -68,12 +68,27 @@ export function summaryLine(report: Report, failOn: FailOn = 'error'): string {
   return `${verdictOf(report, failOn)}: ${counts(report)}`;
 }
 
+/** "Compared with main (1a2b3c): this change adds 2 findings, fixes 1; 3 were already there." */
+function comparisonLines(report: Report, bold: (text: string) => string): string[] {
+  const comparison = report.comparison!;
+  const adds = comparison.new === 0 ? 'adds no findings' : `adds ${plural(comparison.new, 'finding')}`;
+  const fixes = comparison.fixed === 0 ? 'fixes none' : `fixes ${comparison.fixed}`;
+  const already = comparison.existing === 0 ? '' : `; ${comparison.existing} ${comparison.existing === 1 ? 'was' : 'were'} already there`;
+  const lines = [bold(`Compared with ${comparison.base}: this change ${adds}, ${fixes}${already}.`)];
+  if (comparison.unavailable.length > 0) {
+    lines.push(`  the base of ${comparison.unavailable.join(', ')} could not be checked: every finding there counts as new`);
+  }
+  return lines;
+}
+
 export function formatText(report: Report, options: TextOptions): string {
   const red = paint(options.color, '31');
   const yellow = paint(options.color, '33');
   const dim = paint(options.color, '2');
   const bold = paint(options.color, '1');
   const lines: string[] = [];
+  // With --base or --baseline: the sentence a reviewer needs first (src/review).
+  if (report.comparison) lines.push(...comparisonLines(report, bold), '');
 
   let group: string | null = null;
   for (const finding of report.findings) {
@@ -85,7 +100,8 @@ export function formatText(report: Report, options: TextOptions): string {
     }
     // With several targets (`run`), say which one the finding came from.
     const from = report.targets.length > 1 ? dim(`  [${one(finding.target)}]`) : '';
-    const head = `  ${positionOf(finding)}  ${finding.suppressed ? dim(finding.check) : red(finding.check)}  ${bold(resourceOf(finding))}${from}`;
+    const state = finding.baseline ? `  ${finding.baseline === 'new' ? red('new') : dim('existing')}` : '';
+    const head = `  ${positionOf(finding)}  ${finding.suppressed ? dim(finding.check) : red(finding.check)}  ${bold(resourceOf(finding))}${from}${state}`;
     if (finding.suppressed && finding.suppression) {
       lines.push(`${head}  ${dim(one(describeSuppression(finding.suppression)))}`);
       continue;
@@ -104,6 +120,15 @@ export function formatText(report: Report, options: TextOptions): string {
     for (const note of finding.notes) lines.push(`${DETAIL}${dim('note:')} ${one(note)}`);
   }
   if (report.findings.length > 0) lines.push('');
+  if (report.comparison && report.fixed && report.fixed.length > 0) {
+    lines.push(bold(`fixed since ${report.comparison.base}`));
+    for (const finding of report.fixed) {
+      const where = finding.source ? `${finding.source.file}:${finding.source.line}` : `${finding.target} (rendered)`;
+      const from = report.targets.length > 1 ? dim(`  [${finding.target}]`) : '';
+      lines.push(`  ${where}  ${finding.check}  ${bold(resourceOf(finding))}${from}`);
+    }
+    lines.push('');
+  }
 
   for (const error of report.errors) {
     const where = one(error.file ? `${error.file}${error.line ? `:${error.line}` : ''}` : error.target);
