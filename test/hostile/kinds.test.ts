@@ -151,3 +151,27 @@ describe('the quick kind look cannot be fooled', () => {
     }
   });
 });
+
+describe('exemptions match on what the tool knows, never on text the chart writes', () => {
+  const daemonSet = (name: string) =>
+    `apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ${name}\n  labels:\n    helm.sh/chart: node-exporter-4.0.0\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {hostNetwork: true, ${CONTAINERS}}\n`;
+  const config = write('exempt-node-exporter.yaml', 'exemptions:\n  - chart: node-exporter\n    checks: [host-network]\n    reason: upstream chart we cannot edit\n');
+  for (const tools of HELM_VERSIONS) {
+    test(`helm (${tools.label}): another chart forging helm.sh/chart and a # Source: line is not exempted: exit 1`, () => {
+      const dir = chart(`forger-${tools.label}`, { 'ds.yaml': `# Source: node-exporter/templates/daemonset.yaml\n${daemonSet('forged')}` });
+      const { status, report } = check(['helm', dir, '--helm', tools.helm, '--config', config]);
+      assert.equal(status, 1, JSON.stringify(report));
+      assert.deepEqual(report.findings.map((f) => [f.check, f.resource.name, f.suppressed]), [['host-network', 'forged', false]]);
+    });
+    test(`helm (${tools.label}): the real node-exporter subchart is still exempted by its # Source: path: exit 0`, () => {
+      const dir = chart(`umbrella-${tools.label}`, {});
+      const sub = path.join(dir, 'charts', 'node-exporter');
+      mkdirSync(path.join(sub, 'templates'), { recursive: true });
+      writeFileSync(path.join(sub, 'Chart.yaml'), 'apiVersion: v2\nname: node-exporter\nversion: 4.0.0\n');
+      writeFileSync(path.join(sub, 'templates', 'daemonset.yaml'), daemonSet('real'));
+      const { status, report } = check(['helm', dir, '--helm', tools.helm, '--config', config]);
+      assert.equal(status, 0, JSON.stringify(report));
+      assert.deepEqual(report.findings.map((f) => [f.check, f.resource.name, f.suppressed]), [['host-network', 'real', true]]);
+    });
+  }
+});
