@@ -5,7 +5,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { assertNoStackTrace, runCli } from '../support/runCli.js';
@@ -174,4 +174,37 @@ describe('exemptions match on what the tool knows, never on text the chart write
       assert.deepEqual(report.findings.map((f) => [f.check, f.resource.name, f.suppressed]), [['host-network', 'real', true]]);
     });
   }
+});
+
+describe('scan of a folder reads what kubectl apply -R -f reads', () => {
+  const pod = (name: string, field: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec: {${field}: true, ${CONTAINERS}}\n`;
+  test('.json manifests, hidden folders and node_modules are read; a folder link loop ends; a link outside is a warning', () => {
+    const dir = path.join(scratch, 'tree');
+    write('tree/app.yaml', pod('plain', 'hostIPC'));
+    write('tree/pod.json', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'from-json' }, spec: { hostNetwork: true, containers: [{ name: 'c', image: 'i', securityContext: { runAsUser: 20000 } }] } }));
+    write('tree/.deploy/pod.yaml', pod('hidden', 'hostPID'));
+    write('tree/node_modules/pod.yml', pod('vendored', 'hostNetwork'));
+    write('outside-tree/pod.yaml', pod('outside', 'hostNetwork'));
+    symlinkSync('..', path.join(dir, '.deploy', 'loop'));
+    symlinkSync(path.join(scratch, 'outside-tree'), path.join(dir, 'elsewhere'));
+    const applied = spawnSync(HELM_VERSIONS[1].kubectl, ['label', '--local', '-R', '-f', dir, 'x=y', '-o', 'name'], { encoding: 'utf8' });
+    assert.equal(applied.status, 0, applied.stderr);
+    const kubectlPods = applied.stdout.trim().split('\n').map((line) => line.replace('pod/', '')).sort();
+    assert.deepEqual(kubectlPods, ['from-json', 'hidden', 'plain', 'vendored']);
+    const result = runCli(['scan', 'tree', '--format', 'json'], { cwd: scratch });
+    assertNoStackTrace(result.stdout + result.stderr);
+    const report = JSON.parse(result.stdout) as { findings: JsonFinding[]; warnings: { file: string; message: string }[]; checked: { resource: { name: string } }[] };
+    assert.equal(result.status, 1);
+    assert.deepEqual(report.checked.map((c) => c.resource.name).sort(), kubectlPods);
+    assert.deepEqual(report.findings.map((f) => f.resource.name).sort(), kubectlPods);
+    assert.deepEqual(report.warnings.map((w) => [w.file, /outside the folder scanned/.test(w.message)]), [[path.join('tree', 'elsewhere'), true]]);
+  });
+  test('a FIFO named like a manifest is refused with exit 2, not waited on', () => {
+    write('fifo-tree/pod.yaml', pod('p', 'hostIPC'));
+    const fifo = spawnSync('mkfifo', [path.join(scratch, 'fifo-tree', 'pipe.yaml')]);
+    if (fifo.status !== 0) return; // no mkfifo here
+    const { status, report } = check(['scan', 'fifo-tree']);
+    assert.equal(status, 2);
+    assert.ok(report.errors.some((e) => e.file === path.join('fifo-tree', 'pipe.yaml') && /not a regular file/.test(e.message)), JSON.stringify(report.errors));
+  });
 });
