@@ -12,6 +12,7 @@ interface RunOptions extends CommonOptions {
   helm?: string;
   kustomize?: string;
   timeout: string;
+  allowOutsideConfig?: boolean;
 }
 
 function parseConcurrency(text: string | undefined): number {
@@ -61,6 +62,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     env: io.env,
     timeoutSeconds,
     config,
+    allowOutsideConfig: options.allowOutsideConfig === true,
     helm: () => locateHelm({ flag: options.helm, env: io.env, cwd: io.cwd }).path,
     kustomize: () => locateKustomize({ flag: options.kustomize, env: io.env, cwd: io.cwd }),
     debug: debugTo(io, options),
@@ -97,7 +99,8 @@ export function registerRunCommand(program: Command, command: CommandContext): v
         .option('--only <name>', 'check only this target (repeatable)', collect)
         .option('--helm <path>', 'the helm binary (default: $HELM_BIN, helm on PATH, then the bundled one)')
         .option('--kustomize <path>', 'the kustomize binary (default: kustomize on PATH, else kubectl kustomize)')
-        .option('--timeout <seconds>', 'stop a render after this many seconds', '300'),
+        .option('--timeout <seconds>', 'stop a render after this many seconds', '300')
+        .option('--allow-outside-config', "let manifests: targets read files outside the configuration file's folder (refused by default)"),
     )
     .action(async (options: RunOptions) => command.setExit(await runAll(options, command)));
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { assertNoStackTrace, runCli } from '../support/runCli.js';
 import { HELM_VERSIONS } from '../support/tools.js';
+import { globLeavesFolder } from '../../src/targets/manifests/manifestsTarget.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-kinds-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -207,4 +208,50 @@ describe('scan of a folder reads what kubectl apply -R -f reads', () => {
     assert.equal(status, 2);
     assert.ok(report.errors.some((e) => e.file === path.join('fifo-tree', 'pipe.yaml') && /not a regular file/.test(e.message)), JSON.stringify(report.errors));
   });
+});
+
+describe('run: manifests: globs stay inside the configuration file folder', () => {
+  const pod = `apiVersion: v1\nkind: Pod\nmetadata: {name: outside}\nspec: {hostNetwork: true, ${CONTAINERS}}\n`;
+  write('outside-config/pod.yaml', pod);
+  write('repo/app/pod.yaml', pod.replace('outside', 'inside').replace('hostNetwork: true, ', ''));
+  symlinkSync(path.join(scratch, 'outside-config', 'pod.yaml'), path.join(scratch, 'repo', 'app', 'linked.yaml'));
+  let configs = 0;
+  const runJson = (config: string, extra: string[] = []) => {
+    const file = write(`repo/config-${++configs}.yaml`, config);
+    return check(['run', '--config', file, ...extra], path.join(scratch, 'repo'));
+  };
+  const climbing = ['../outside-config/*.yaml', '../../../../../../../**/outside-config/*.yaml', '{..,app}/*/pod.yaml', '../outside-config/pod.yaml'];
+  for (const glob of climbing) {
+    test(`${glob}: refused with exit 2, nothing outside read`, () => {
+      const { status, report, stderr } = runJson(`targets:\n  - manifests: "${glob}"\n`);
+      assert.equal(status, 2, JSON.stringify(report));
+      assert.deepEqual(report.findings, []);
+      assert.ok(report.errors.some((e) => /outside the configuration file's folder/.test(e.message)), JSON.stringify(report.errors));
+      assert.doesNotMatch(stderr, /hostNetwork/);
+    });
+  }
+  test('a link inside the folder to a file outside it is not read: exit 2', () => {
+    const { status, report } = runJson('targets:\n  - manifests: "app/*.yaml"\n');
+    assert.equal(status, 2, JSON.stringify(report));
+    assert.deepEqual(report.findings, []);
+    assert.ok(report.errors.some((e) => e.file === path.join('app', 'linked.yaml') && /outside the configuration file's folder/.test(e.message)), JSON.stringify(report.errors));
+  });
+  test('--allow-outside-config lets a glob reach outside: the finding, exit 1', () => {
+    const { status, report } = runJson('targets:\n  - manifests: "../outside-config/*.yaml"\n', ['--allow-outside-config']);
+    assert.equal(status, 1, JSON.stringify(report));
+    assert.deepEqual(report.findings.map((f) => [f.check, f.resource.name]), [['host-network', 'outside']]);
+  });
+});
+
+test('globLeavesFolder: fixed folders that lead out, and .. hidden in wildcards or braces', () => {
+  const root = '/repo/config';
+  assert.equal(globLeavesFolder('manifests/**/*.yaml', root, root), false);
+  assert.equal(globLeavesFolder('config/*.yaml', '/repo', root), false);
+  assert.equal(globLeavesFolder('../**/*.yaml', root, root), true);
+  assert.equal(globLeavesFolder('a/../../x/*.yaml', root, root), true);
+  assert.equal(globLeavesFolder('a/../b/*.yaml', root, root), false);
+  assert.equal(globLeavesFolder('{..,a}/*.yaml', root, root), true);
+  assert.equal(globLeavesFolder('a/..{,}/*.yaml', root, root), true);
+  assert.equal(globLeavesFolder('/etc/*', root, root), true);
+  assert.equal(globLeavesFolder('../config-other/x.yaml', root, root), true);
 });

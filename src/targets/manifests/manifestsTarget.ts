@@ -21,6 +21,30 @@ export interface ManifestsSpec {
   stdin?: AsyncIterable<string | Uint8Array>;
   /** Folder Kustomize origin annotations are relative to (default: the working directory). */
   kustomizeRoot?: string;
+  /**
+   * A folder every file read must stay inside (`run`: the configuration file's folder): a glob
+   * that climbs out is refused before any walk, and a match or a link that leads out is not read.
+   */
+  within?: string;
+}
+
+/** True when `file` is `folder` or below it (both absolute and resolved the same way). */
+function isInside(folder: string, file: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * Whether a glob (relative to `cwd`) could match files outside `folder`: its fixed leading folders
+ * lead out, or a `..` hides in a wildcard or brace part (`{..,x}/*.yaml`). Pure: no file is read.
+ */
+export function globLeavesFolder(pattern: string, cwd: string, folder: string): boolean {
+  const absolute = path.resolve(cwd, pattern); // literal `..` parts are resolved here
+  const segments = absolute.split(/[\\/]/);
+  const firstDynamic = segments.findIndex((segment) => isDynamicPattern(segment));
+  if (segments.some((segment, i) => i >= firstDynamic && firstDynamic !== -1 && segment.includes('..'))) return true;
+  const base = firstDynamic === -1 ? absolute : segments.slice(0, firstDynamic).join('/') || '/';
+  return !isInside(path.resolve(folder), path.resolve(base));
 }
 
 /** What a folder holds for `scan`: the manifest files, and what was passed over or refused, with why. */
@@ -35,6 +59,7 @@ export interface ManifestListing {
 /** The extensions `kubectl apply -R -f DIR` reads (kubectl compares them case-sensitively; any case is read here). */
 const MANIFEST_FILE = /\.(?:ya?ml|json)$/i;
 const NOT_REGULAR = 'is not a regular file (a FIFO, socket or device); not read';
+const OUTSIDE_CONFIG = "leads outside the configuration file's folder; not read (run --allow-outside-config allows it)";
 
 /**
  * Every file below a folder that `kubectl apply -R -f` would apply, in a stable order: `*.yaml`,
@@ -43,7 +68,7 @@ const NOT_REGULAR = 'is not a regular file (a FIFO, socket or device); not read'
  * the folder, each real folder once (no loop); one that leads outside is passed over with a
  * warning. FIFOs, sockets and devices named like manifests are refused (reading one could hang).
  */
-export async function listManifestFiles(dir: string): Promise<ManifestListing> {
+export async function listManifestFiles(dir: string, within?: string): Promise<ManifestListing> {
   const listing: ManifestListing = { files: [], skipped: [], refused: [] };
   const root = await realpath(dir);
   const seen = new Set<string>([root]);
@@ -79,6 +104,7 @@ export async function listManifestFiles(dir: string): Promise<ManifestListing> {
           continue;
         }
         if (manifest && !target.isFile()) listing.refused.push({ file: full, reason: NOT_REGULAR });
+        else if (manifest && within !== undefined && !isInside(within, real)) listing.refused.push({ file: full, reason: OUTSIDE_CONFIG });
         else if (manifest) listing.files.push(full);
         continue;
       }
@@ -110,6 +136,15 @@ function describeFsError(error: unknown): string {
 
 /** The files a spec names, absolute, and what folders held besides; throws TargetFailure when there are none. */
 async function filesOf(spec: ManifestsSpec, cwd: string): Promise<ManifestListing> {
+  let within: string | undefined;
+  if (spec.within !== undefined) {
+    if (globLeavesFolder(spec.argument, cwd, spec.within)) {
+      const shown = path.relative(cwd, spec.within) || '.';
+      throw new TargetFailure(`${spec.argument} reaches outside the configuration file's folder (${shown}); not read (run --allow-outside-config allows it)`, null);
+    }
+    within = await realpath(spec.within).catch(() => path.resolve(spec.within!));
+  }
+  // Links are followed as before; a match whose real path leads out is refused below.
   const named = spec.glob ? await expandGlob(spec.argument, cwd) : [spec.argument];
   if (named.length === 0) throw new TargetFailure(`no files match ${spec.argument}`, null);
   const all: ManifestListing = { files: [], skipped: [], refused: [] };
@@ -117,8 +152,12 @@ async function filesOf(spec: ManifestsSpec, cwd: string): Promise<ManifestListin
   for (const entry of named) {
     const absolute = path.resolve(cwd, entry);
     try {
+      if (within !== undefined && !isInside(within, await realpath(absolute))) {
+        all.refused.push({ file: absolute, reason: OUTSIDE_CONFIG });
+        continue;
+      }
       if ((await stat(absolute)).isDirectory()) {
-        const listing = await listManifestFiles(absolute);
+        const listing = await listManifestFiles(absolute, within);
         all.files.push(...listing.files);
         all.skipped.push(...listing.skipped);
         all.refused.push(...listing.refused);
