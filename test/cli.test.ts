@@ -135,7 +135,7 @@ describe('scan', () => {
       assertNoStackTrace(result.stdout + result.stderr);
     }
     assert.match(runCli(['scan', 'no/such/file.yaml']).stdout, /no\/such\/file.yaml  error  cannot read no\/such\/file.yaml: no such file or folder/);
-    assert.match(runCli(['scan', empty]).stdout, /no \*\.yaml or \*\.yml files/);
+    assert.match(runCli(['scan', empty]).stdout, /no \*\.yaml, \*\.yml or \*\.json files/);
     assert.match(runCli(['scan']).stderr, /give one or more files or folders, or -/);
   });
 

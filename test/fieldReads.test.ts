@@ -150,6 +150,10 @@ describe('the declared reads match what the code reads', () => {
       { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'r' }, spec: { strategy: {}, template: { spec: PODS[1] } } },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm' }, data: { a: 'b' } },
       { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x' }, spec: { versions: [] } },
+      { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'k' }, spec: { template: { spec: PODS[1] } } },
+      { apiVersion: 'example.com/v1', kind: 'Pod', metadata: { name: 'borrowed' }, spec: { template: { spec: PODS[1] } } },
+      { apiVersion: 'v1', kind: 'PodList', items: [{ metadata: { name: 'typed' }, spec: PODS[1] }] },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'outer' }, spec: PODS[1], items: [{ metadata: { name: 'inner' }, spec: PODS[1] }] },
     ];
     const declared = keysRead([RESOURCE_READS]);
     for (const root of [...resources, { apiVersion: 'v1', kind: 'List', items: resources }]) {

@@ -57,7 +57,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'run',
     what: 'run: a named chart, a chart with two value sets, a chart that fails to render, a manifests glob',
-    args: (tools) => ['run', '--config', 'test/fixtures/golden/run.yaml', '--helm', tools.helm, '--concurrency', '2'],
+    // The manifests target is a sibling fixture folder, outside the configuration's own folder.
+    args: (tools) => ['run', '--config', 'test/fixtures/golden/run.yaml', '--allow-outside-config', '--helm', tools.helm, '--concurrency', '2'],
     status: 2,
     targets: 5,
   },

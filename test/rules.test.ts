@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkYaml, summarize } from './support/checkYaml.js';
 import { evaluateManifest, defaultRuleConfig } from '../src/rules/hostNamespaceRule.js';
+import { kindNeverHoldsPods, listItemType } from '../src/rules/findPodSpecs.js';
 import { parseHostPortRanges } from '../src/config/loadConfig.js';
 
 const pod = (spec: string) => `apiVersion: v1
@@ -266,6 +267,61 @@ spec:
     assert.deepEqual(out.findings, []);
     assert.equal(out.resources, 1);
     assert.equal(out.podSpecs, 0);
+  });
+  test('typed lists: items without a kind take the list kind without List, and its apiVersion (as kubectl does)', async () => {
+    const text = `apiVersion: v1
+kind: PodList
+items:
+  - metadata: {name: p}
+    spec:
+      hostNetwork: true
+      containers: [{name: c, image: i, securityContext: {runAsUser: 20000}}]
+  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: d}
+    spec: {template: {spec: {hostPID: true, containers: [{name: c, image: i, securityContext: {runAsUser: 20000}}]}}}
+`;
+    const out = await checkYaml(text);
+    assert.deepEqual(summarize(out), ['host-network@6', 'host-pid@11']);
+    assert.deepEqual(out.findings.map((f) => [f.resource.apiVersion, f.resource.kind, f.resource.name]), [['v1', 'Pod', 'p'], ['apps/v1', 'DaemonSet', 'd']]);
+    const deployments = await checkYaml(`apiVersion: apps/v1\nkind: DeploymentList\nitems:\n  - metadata: {name: d}\n    spec: {template: {spec: {hostPID: true, containers: [{name: c, image: i, securityContext: {runAsUser: 20000}}]}}}\n`);
+    assert.deepEqual(summarize(deployments), ['host-pid@5']);
+    assert.equal(deployments.findings[0]!.resource.kind, 'Deployment');
+  });
+  test('any object with an items list is also read as a list: its items are checked, and it as itself', async () => {
+    const pod = (name: string, more = '') => `{metadata: {name: ${name}}, spec: {${more}containers: [{name: c, image: i, securityContext: {runAsUser: 20000}}]}}`;
+    const out = await checkYaml(`apiVersion: v1\nkind: Pod\nmetadata: {name: outer}\nspec: {containers: [{name: c, image: i, securityContext: {runAsUser: 20000}}]}\nitems:\n  - ${pod('inner', 'hostIPC: true, ')}\n`);
+    assert.deepEqual(out.findings.map((f) => [f.check, f.resource.kind, f.resource.name, f.path]), [['host-ipc', 'Pod', 'inner', 'items[0].spec.hostIPC']]);
+    assert.equal(out.resources, 2);
+    const broken = await checkYaml(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nitems: {a: 1}\nspec: {containers: []}\n`);
+    assert.match(broken.errors[0]!.message, /items must be a list/);
+  });
+  test('a custom kind named like a built-in one (another group) is read by shape too', async () => {
+    const knative = `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: w\nspec:\n  template:\n${bad}`;
+    assert.deepEqual(summarize(await checkYaml(knative)), ['host-pid@8']);
+    const pod = await checkYaml(`apiVersion: example.com/v1\nkind: Pod\nmetadata:\n  name: w\nspec:\n  template:\n${bad}`);
+    assert.deepEqual(pod.findings.map((f) => f.path), ['spec.template.spec.hostPID']);
+    const crd = await checkYaml(`apiVersion: example.com/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: w\nspec:\n  template:\n${bad}`);
+    assert.deepEqual(summarize(crd), ['host-pid@8']);
+  });
+  test('only built-in kinds of built-in groups are known to hold no pods', () => {
+    assert.equal(kindNeverHoldsPods('v1', 'Service'), true);
+    assert.equal(kindNeverHoldsPods('networking.k8s.io/v1', 'Ingress'), true);
+    assert.equal(kindNeverHoldsPods('rbac.authorization.k8s.io/v1beta1', 'Role'), true);
+    assert.equal(kindNeverHoldsPods('serving.knative.dev/v1', 'Service'), false);
+    assert.equal(kindNeverHoldsPods('example.com/v1', 'Secret'), false);
+    assert.equal(kindNeverHoldsPods('v1', 'Ingress'), false);
+    assert.equal(kindNeverHoldsPods(null, 'ConfigMap'), false);
+    assert.equal(kindNeverHoldsPods('/v1', 'ConfigMap'), false);
+    assert.equal(kindNeverHoldsPods('v1', 'Pod'), false);
+  });
+  test('listItemType follows kubectl: inherit only when the item states neither kind nor apiVersion', () => {
+    const list = { apiVersion: 'apps/v1', kind: 'DeploymentList' };
+    assert.deepEqual(listItemType(list, {}), { apiVersion: 'apps/v1', kind: 'Deployment' });
+    assert.deepEqual(listItemType(list, { kind: 'Pod' }), { apiVersion: null, kind: 'Pod' });
+    assert.deepEqual(listItemType(list, { apiVersion: 'v1' }), { apiVersion: 'v1', kind: null });
+    assert.deepEqual(listItemType({ apiVersion: 'v1', kind: 'List' }, {}), { apiVersion: null, kind: null });
+    assert.deepEqual(listItemType({ apiVersion: 'x/v1', kind: 'Foo' }, {}), { apiVersion: 'x/v1', kind: 'Foo' });
   });
   test('resources without pod specs are counted but never findings', async () => {
     const out = await checkYaml('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  hostNetwork: "true"\n');

@@ -8,8 +8,11 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { commentDirective, annotationDirective, directiveProblems, parseCheckList } from '../src/suppressions/directives.js';
-import { chartOfLabel, chartsOfSourceHeader, globMatches, matchExemption, todayIso, type ExemptionFacts } from '../src/suppressions/exemptions.js';
-import type { Exemption, Finding } from '../src/types.js';
+import { chartsOfSourceHeader, exemptionCharts, globMatches, matchExemption, todayIso, type ExemptionFacts } from '../src/suppressions/exemptions.js';
+import { targetId, type Exemption, type Finding } from '../src/types.js';
+import { checkStream } from '../src/pipeline/checkStream.js';
+import { streamSource } from '../src/pipeline/sourceMapping.js';
+import { defaultRuleConfig } from '../src/rules/hostNamespaceRule.js';
 import { PROJECT_ROOT, assertNoStackTrace, runCli, runJson } from './support/runCli.js';
 import { HELM_VERSIONS } from './support/tools.js';
 
@@ -103,12 +106,21 @@ describe('exemptions (pure)', () => {
     assert.equal(todayIso(new Date(2025, 0, 5, 23, 59)), '2025-01-05');
   });
 
-  test('chart names from a # Source: path and from a helm.sh/chart label', () => {
+  test('chart names from a # Source: path and the chart argument, never from a label', () => {
     assert.deepEqual(chartsOfSourceHeader('umbrella/charts/agent/templates/ds.yaml'), ['umbrella', 'agent']);
     assert.deepEqual(chartsOfSourceHeader('app/templates/charts/x.yaml'), ['app']);
     assert.deepEqual(chartsOfSourceHeader('no-templates-folder.yaml'), []);
-    assert.equal(chartOfLabel('node-agent-0.3.0'), 'node-agent');
-    assert.equal(chartOfLabel('kube-state-metrics-v5.1.0-rc.1'), 'kube-state-metrics');
+    assert.deepEqual(exemptionCharts('umbrella/charts/agent/templates/ds.yaml', './charts/umbrella'), ['umbrella', 'agent', './charts/umbrella']);
+    assert.deepEqual(exemptionCharts(null, undefined), []);
+  });
+
+  test('a helm.sh/chart label the chart writes itself matches no chart: exemption', async () => {
+    const config = { ...defaultRuleConfig(), exemptions: [exemption({ chart: 'node-exporter' })] };
+    const text = '---\n# Source: evil/templates/ds.yaml\n# Source: node-exporter/templates/ds.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {helm.sh/chart: node-exporter-4.0.0}\nspec: {hostNetwork: true, containers: [{name: c, image: i, securityContext: {runAsUser: 20000}}]}\n';
+    const out = await checkStream([text], { target: targetId('evil'), file: null, config, sourceOf: streamSource });
+    assert.deepEqual(out.findings.map((f) => [f.check, f.suppressed]), [['host-network', false]]);
+    const real = await checkStream([text.replace('evil/templates/ds.yaml\n# Source: ', '')], { target: targetId('evil'), file: null, config, sourceOf: streamSource });
+    assert.deepEqual(real.findings.map((f) => [f.check, f.suppressed]), [['host-network', true]]);
   });
 });
 

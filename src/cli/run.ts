@@ -19,6 +19,7 @@ interface RunOptions extends CommonOptions, ReviewOptions {
   helm?: string;
   kustomize?: string;
   timeout: string;
+  allowOutsideConfig?: boolean;
 }
 
 function parseConcurrency(text: string | undefined): number {
@@ -74,7 +75,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     const named = only.length === 0 ? all : all.filter((t) => only.includes(t.name) || only.some((name) => t.name.startsWith(`${name}[`)));
     const baseTargets = inShard(named, shard);
     const context = inBase({ cwd: io.cwd, warn: warnTo(io) }, world);
-    return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, helm, kustomize, debug: debugTo(io, options), warn: context.warn });
+    return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, allowOutsideConfig: options.allowOutsideConfig === true, helm, kustomize, debug: debugTo(io, options), warn: context.warn });
   });
   // A shard may get no target at all: an empty report (with --base, what it removed), not an error.
   if (targets.length === 0) return writeReport([], options, io, base);
@@ -93,6 +94,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     env: io.env,
     timeoutSeconds,
     config,
+    allowOutsideConfig: options.allowOutsideConfig === true,
     helm,
     kustomize,
     debug: debugTo(io, options),
@@ -132,7 +134,8 @@ export function registerRunCommand(program: Command, command: CommandContext): v
         .option('--list', 'print the selected targets instead of checking them (one a line; --format json: a JSON array)')
         .option('--helm <path>', 'the helm binary (default: $HELM_BIN, helm on PATH, then the bundled one)')
         .option('--kustomize <path>', 'the kustomize binary (default: kustomize on PATH, else kubectl kustomize)')
-        .option('--timeout <seconds>', 'stop a render after this many seconds', '300'),
+        .option('--timeout <seconds>', 'stop a render after this many seconds', '300')
+        .option('--allow-outside-config', "let manifests: targets read files outside the configuration file's folder (refused by default)"),
     ),
   )
     .action(async (options: RunOptions) => command.setExit(await runAll(options, command)));

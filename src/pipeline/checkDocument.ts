@@ -3,7 +3,7 @@
 import { MAX_DOCUMENT_CHARS, type RawDocument } from '../manifests/splitDocuments.js';
 import { parseManifest } from '../manifests/parseManifest.js';
 import { formatJsonPath } from '../manifests/jsonPath.js';
-import { quickKind } from '../manifests/quickKind.js';
+import { quickType } from '../manifests/quickKind.js';
 import { evaluateManifest } from '../rules/hostNamespaceRule.js';
 import { FIELDS_NEVER_READ, kindNeverHoldsPods, valueAt } from '../rules/findPodSpecs.js';
 import { RULE_ID, type Finding, type RuleConfig, type TargetId } from '../types.js';
@@ -39,8 +39,8 @@ export function checkDocument(raw: RawDocument, context: DocumentContext, outcom
     outcome.errors.push(problem(raw.startLine, `document is larger than ${MAX_DOCUMENT_CHARS / 1024 / 1024} MiB (${mib} MiB), far beyond any Kubernetes object; not checked`));
     return;
   }
-  const kind = quickKind(raw.text);
-  if (kind !== null && kindNeverHoldsPods(kind)) {
+  const type = quickType(raw.text);
+  if (type !== null && kindNeverHoldsPods(type.apiVersion, type.kind)) {
     outcome.resources++; // a ConfigMap, a CRD...: counted, not opened
     return;
   }

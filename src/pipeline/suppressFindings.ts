@@ -1,6 +1,6 @@
 // Applies suppressions to the findings of one document. Inline comments need the rendered text
 // (Helm keeps a template's `#` comments, so they arrive here) and annotations need the resource;
-// configuration exemptions need the chart the document came from. A suppression that cannot be
+// configuration exemptions need the chart the document came from (as Helm's header says, never a label). A suppression that cannot be
 // trusted (no reason, unknown check) suppresses nothing and is an error: the run fails closed.
 import { commentsOf, type YamlComment } from '../manifests/comments.js';
 import type { ParsedManifest } from '../manifests/parseManifest.js';
@@ -14,7 +14,7 @@ import {
   directiveProblems,
   type Directive,
 } from '../suppressions/directives.js';
-import { chartOfLabel, chartsOfSourceHeader, matchExemption } from '../suppressions/exemptions.js';
+import { exemptionCharts, matchExemption } from '../suppressions/exemptions.js';
 import type { Finding, JsonPath, ResourceRef, RuleConfig, Suppression } from '../types.js';
 
 export interface DocumentFinding {
@@ -140,7 +140,7 @@ export function applySuppressions(scope: SuppressionScope): void {
 
   // --- each finding: the closest suppression wins (comment, annotation, then exemption) ------
   const exemptions = scope.config.exemptions ?? [];
-  let headerCharts: string[] | null = null; // worked out only when an exemption is compared
+  let charts: string[] | null = null; // worked out only when an exemption is compared
   for (const { finding, resourcePath } of scope.findings) {
     let suppression: Suppression | null = null;
     const marker = finding.rendered ? markersFor(finding.rendered.line).find((m) => m.directive.checks.includes(finding.check)) : undefined;
@@ -154,9 +154,7 @@ export function applySuppressions(scope: SuppressionScope): void {
       suppression = { kind: 'annotation', reason: annotation.directive.reason, ...annotation.place };
     }
     if (!suppression && exemptions.length > 0) {
-      const label = valueAt(root, [...resourcePath, 'metadata', 'labels', 'helm.sh/chart']);
-      headerCharts ??= raw.sourceHeader ? chartsOfSourceHeader(raw.sourceHeader) : [];
-      const charts = [...headerCharts, ...(typeof label === 'string' ? [chartOfLabel(label)] : []), ...(scope.chart ? [scope.chart] : [])];
+      charts ??= exemptionCharts(raw.sourceHeader, scope.chart);
       const { kind, namespace, name } = finding.resource;
       const match = matchExemption(exemptions, { check: finding.check, kind, namespace, name, charts }, scope.today);
       if (match?.expired) {

@@ -34,11 +34,11 @@ export interface PodSpecScan {
 /** Nested `kind: List` deeper than this is refused rather than recursed into. */
 const MAX_LIST_DEPTH = 32;
 
-export function resourceRef(object: Record<string, unknown>): ResourceRef {
+export function resourceRef(object: Record<string, unknown>, type: ResourceType = typeOf(object)): ResourceRef {
   const metadata = isObject(object.metadata) ? object.metadata : {};
   return {
-    apiVersion: stringOrNull(object.apiVersion),
-    kind: stringOrNull(object.kind),
+    apiVersion: type.apiVersion,
+    kind: type.kind,
     namespace: stringOrNull(metadata.namespace),
     name: stringOrNull(metadata.name) ?? stringOrNull(metadata.generateName),
   };
@@ -48,34 +48,66 @@ function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
 }
 
-/** Finds every pod spec in one parsed document (which may be a `kind: List`). */
+/** An object's apiVersion and kind as written (null when absent or not a string). */
+interface ResourceType {
+  apiVersion: string | null;
+  kind: string | null;
+}
+
+function typeOf(object: Record<string, unknown>): ResourceType {
+  return { apiVersion: stringOrNull(object.apiVersion), kind: stringOrNull(object.kind) };
+}
+
+/**
+ * The type kubectl gives a list item. Kubernetes' decoder reads any object with an `items` list as
+ * a list, whatever its kind, and gives an item that states neither kind nor apiVersion the list's
+ * apiVersion and the list's kind without its `List` suffix (a PodList's items are Pods); an item
+ * that states either keeps what it states.
+ */
+export function listItemType(list: ResourceType, item: Record<string, unknown>): ResourceType {
+  const own = typeOf(item);
+  if ((own.kind ?? '') !== '' || (own.apiVersion ?? '') !== '' || list.kind === null) return own;
+  const kind = list.kind.endsWith('List') ? list.kind.slice(0, -'List'.length) : list.kind;
+  return kind === '' ? own : { apiVersion: list.apiVersion, kind };
+}
+
+/** A kind that only wraps items (`List`, `PodList`...): kubectl applies its items, never the object itself. */
+function isListKind(kind: string | null): boolean {
+  return kind !== null && kind.endsWith('List');
+}
+
+/** Finds every pod spec in one parsed document (which may be a list: `kind: List`, `PodList`, any object with `items`). */
 export function findPodSpecs(root: unknown): PodSpecScan {
   const scan: PodSpecScan = { resources: [], podSpecs: [], malformed: [] };
-  visit(root, [], 0, scan);
+  if (isObject(root)) visit(root, typeOf(root), [], 0, scan);
   return scan;
 }
 
-function visit(object: unknown, path: JsonPath, depth: number, scan: PodSpecScan): void {
-  if (!isObject(object)) return;
-  const kind = object.kind;
-  if (typeof kind === 'string' && kind.endsWith('List') && 'items' in object) {
+function visit(object: Record<string, unknown>, type: ResourceType, path: JsonPath, depth: number, scan: PodSpecScan): void {
+  if ('items' in object) {
+    const items = object.items;
     if (depth >= MAX_LIST_DEPTH) {
       scan.malformed.push({ path, message: `List nested more than ${MAX_LIST_DEPTH} levels deep` });
       return;
     }
-    if (!Array.isArray(object.items)) {
-      if (object.items !== null && object.items !== undefined) {
-        scan.malformed.push({ path: [...path, 'items'], message: `${kind}.items must be a list` });
-      }
-      return;
+    if (Array.isArray(items)) {
+      // kubectl applies the items of any object with an `items` list (a PodList, or a Pod that
+      // carries one); each item is checked as the type kubectl gives it.
+      items.forEach((item, i) => {
+        if (isObject(item)) visit(item, listItemType(type, item), [...path, 'items', i], depth + 1, scan);
+      });
+    } else if (items !== null && items !== undefined) {
+      // kubectl refuses to read such an object at all.
+      scan.malformed.push({ path: [...path, 'items'], message: `${type.kind ?? 'the object'}.items must be a list` });
     }
-    object.items.forEach((item, i) => visit(item, [...path, 'items', i], depth + 1, scan));
-    return;
+    // A List kind is only a wrapper. Any other kind is also checked as itself: a client that does
+    // not flatten lists would send it as it is.
+    if (isListKind(type.kind)) return;
   }
-  const resource = resourceRef(object);
+  const resource = resourceRef(object, type);
   scan.resources.push({ resource, path });
-  if (kind === 'CustomResourceDefinition') return;
-  for (const specPath of podSpecPaths(object)) {
+  if (type.kind === 'CustomResourceDefinition' && groupOf(type.apiVersion) === 'apiextensions.k8s.io') return;
+  for (const specPath of podSpecPaths(object, type)) {
     const broken = firstNonMapping(object, specPath);
     if (broken) {
       scan.malformed.push({ path: [...path, ...broken], message: `${broken.join('.')} must be a mapping` });
@@ -86,29 +118,44 @@ function visit(object: unknown, path: JsonPath, depth: number, scan: PodSpecScan
   }
 }
 
-const POD_SPEC_PATHS: Readonly<Record<string, readonly JsonPath[]>> = {
-  Pod: [['spec']],
-  PodTemplate: [['template', 'spec']],
-  CronJob: [['spec', 'jobTemplate', 'spec', 'template', 'spec']],
-  Deployment: [['spec', 'template', 'spec']],
-  StatefulSet: [['spec', 'template', 'spec']],
-  DaemonSet: [['spec', 'template', 'spec']],
-  ReplicaSet: [['spec', 'template', 'spec']],
-  ReplicationController: [['spec', 'template', 'spec']],
-  Job: [['spec', 'template', 'spec']],
+/** Built-in workload kinds: the API groups they belong to and where their pod spec is. */
+const POD_SPEC_PATHS: Readonly<Record<string, { groups: readonly string[]; paths: readonly JsonPath[] }>> = {
+  Pod: { groups: [''], paths: [['spec']] },
+  PodTemplate: { groups: [''], paths: [['template', 'spec']] },
+  ReplicationController: { groups: [''], paths: [['spec', 'template', 'spec']] },
+  CronJob: { groups: ['batch'], paths: [['spec', 'jobTemplate', 'spec', 'template', 'spec']] },
+  Job: { groups: ['batch'], paths: [['spec', 'template', 'spec']] },
+  Deployment: { groups: ['apps', 'extensions'], paths: [['spec', 'template', 'spec']] },
+  StatefulSet: { groups: ['apps'], paths: [['spec', 'template', 'spec']] },
+  DaemonSet: { groups: ['apps', 'extensions'], paths: [['spec', 'template', 'spec']] },
+  ReplicaSet: { groups: ['apps', 'extensions'], paths: [['spec', 'template', 'spec']] },
 };
 const TEMPLATE_SPEC_PATH: JsonPath = ['spec', 'template', 'spec'];
 const TEMPLATE_SPEC: readonly JsonPath[] = [TEMPLATE_SPEC_PATH];
 const NONE: readonly JsonPath[] = [];
 
-/** Candidate pod-spec paths for one object, by kind; anything with spec.template.spec.containers counts. */
-function podSpecPaths(object: Record<string, unknown>): readonly JsonPath[] {
-  const kind = object.kind;
-  const byKind = typeof kind === 'string' && Object.prototype.hasOwnProperty.call(POD_SPEC_PATHS, kind) ? POD_SPEC_PATHS[kind] : undefined;
-  if (byKind) return byKind;
-  // Argo Rollouts, OpenKruise and the like: recognised by shape, not by name.
+/** The API group of an apiVersion (`apps/v1` is apps, `v1` the core group ''); null when there is none. */
+export function groupOf(apiVersion: string | null): string | null {
+  if (apiVersion === null) return null;
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * Candidate pod-spec paths for one object. A built-in workload in its own group has its known
+ * path; anything else with spec.template.spec.containers counts, and a custom kind that borrows a
+ * built-in name (a Pod or CronJob of another group) is read both ways.
+ */
+function podSpecPaths(object: Record<string, unknown>, type: ResourceType): readonly JsonPath[] {
+  const kind = type.kind;
+  const builtIn = kind !== null && Object.prototype.hasOwnProperty.call(POD_SPEC_PATHS, kind) ? POD_SPEC_PATHS[kind] : undefined;
+  const group = groupOf(type.apiVersion);
+  if (builtIn && group !== null && builtIn.groups.includes(group)) return builtIn.paths;
+  // Argo Rollouts, OpenKruise, Knative Services and the like: recognised by shape, not by name.
   const spec = valueAt(object, TEMPLATE_SPEC_PATH);
-  return isObject(spec) && Array.isArray(spec.containers) ? TEMPLATE_SPEC : NONE;
+  const byShape = isObject(spec) && Array.isArray(spec.containers) ? TEMPLATE_SPEC : NONE;
+  if (!builtIn) return byShape;
+  return builtIn.paths.some((p) => p.join('.') === TEMPLATE_SPEC_PATH.join('.')) ? builtIn.paths : [...builtIn.paths, ...byShape];
 }
 
 /** The first prefix of a path whose value is present but not a mapping, if any. */
@@ -138,20 +185,43 @@ export function valueAt(root: unknown, path: JsonPath): unknown {
 }
 
 /**
- * Core kinds that never carry a pod spec, so a document of one of them need not be opened.
- * Custom kinds are never on this list: any of them may carry spec.template.spec.containers.
+ * Built-in kinds that never carry a pod spec, by API group, so a document of one of them need not
+ * be opened. A kind name alone says nothing: Knative's serving.knative.dev `Service` runs pods, so
+ * only these groups' kinds are passed over, and custom kinds never.
  */
-const KINDS_WITHOUT_PODS = new Set([
-  'APIService', 'CSIDriver', 'CSINode', 'CSIStorageCapacity', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap',
-  'CustomResourceDefinition', 'Endpoints', 'EndpointSlice', 'Event', 'HorizontalPodAutoscaler', 'Ingress',
-  'IngressClass', 'Lease', 'LimitRange', 'MutatingWebhookConfiguration', 'Namespace', 'NetworkPolicy',
-  'PersistentVolume', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'PriorityClass', 'ResourceQuota', 'Role',
-  'RoleBinding', 'RuntimeClass', 'Secret', 'Service', 'ServiceAccount', 'StorageClass',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration', 'VolumeAttachment',
-]);
+const KINDS_WITHOUT_PODS: Readonly<Record<string, readonly string[]>> = {
+  '': [
+    'ConfigMap', 'Endpoints', 'Event', 'LimitRange', 'Namespace', 'PersistentVolume', 'PersistentVolumeClaim',
+    'ResourceQuota', 'Secret', 'Service', 'ServiceAccount',
+  ],
+  'admissionregistration.k8s.io': [
+    'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration',
+  ],
+  'apiextensions.k8s.io': ['CustomResourceDefinition'],
+  'apiregistration.k8s.io': ['APIService'],
+  autoscaling: ['HorizontalPodAutoscaler'],
+  'coordination.k8s.io': ['Lease'],
+  'discovery.k8s.io': ['EndpointSlice'],
+  'events.k8s.io': ['Event'],
+  extensions: ['Ingress', 'NetworkPolicy'],
+  'networking.k8s.io': ['Ingress', 'IngressClass', 'NetworkPolicy'],
+  'node.k8s.io': ['RuntimeClass'],
+  policy: ['PodDisruptionBudget'],
+  'rbac.authorization.k8s.io': ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+  'scheduling.k8s.io': ['PriorityClass'],
+  'storage.k8s.io': ['CSIDriver', 'CSINode', 'CSIStorageCapacity', 'StorageClass', 'VolumeAttachment'],
+};
+const KINDS_WITHOUT_PODS_BY_GROUP = new Map(Object.entries(KINDS_WITHOUT_PODS).map(([group, kinds]) => [group, new Set(kinds)]));
 
-export function kindNeverHoldsPods(kind: string): boolean {
-  return KINDS_WITHOUT_PODS.has(kind);
+/** A plain apiVersion: `v1`, or `group/version` with a Kubernetes version name (v1, v2beta1...). */
+const API_VERSION = /^(?:([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)\/)?v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?$/;
+
+/** True only for a built-in kind of a built-in group that never carries a pod spec (`v1` Service, not Knative's). */
+export function kindNeverHoldsPods(apiVersion: string | null, kind: string): boolean {
+  if (apiVersion === null) return false;
+  const match = API_VERSION.exec(apiVersion);
+  if (!match) return false;
+  return KINDS_WITHOUT_PODS_BY_GROUP.get(match[1] ?? '')?.has(kind) ?? false;
 }
 
 /**
@@ -164,7 +234,7 @@ export const RESOURCE_READS: FieldReads = {
     'kind',
     'items[*]',
     ...['apiVersion', 'metadata.namespace', 'metadata.name', 'metadata.generateName'],
-    ...[...Object.values(POD_SPEC_PATHS), TEMPLATE_SPEC].flat().map((path) => path.join('.')),
+    ...[...Object.values(POD_SPEC_PATHS).map((kind) => kind.paths), TEMPLATE_SPEC].flat().map((path) => path.join('.')),
     `${TEMPLATE_SPEC_PATH.join('.')}.containers`,
     'metadata.annotations',
     'metadata.labels',

@@ -8,7 +8,7 @@ export interface ExemptionFacts {
   kind: string | null;
   namespace: string | null;
   name: string | null;
-  /** Every name the finding's chart goes by (chart, subcharts, the chart argument); empty outside a chart. */
+  /** Every name the finding's chart goes by (chart, subcharts, the chart argument: see exemptionCharts); empty outside a chart. */
   charts: string[];
 }
 
@@ -69,7 +69,12 @@ export function chartsOfSourceHeader(header: string): string[] {
   return charts;
 }
 
-/** The chart name in a `helm.sh/chart` label (`node-agent-0.3.0` is node-agent). */
-export function chartOfLabel(label: string): string {
-  return /^(.+)-v?\d[\w.+-]*$/.exec(label)?.[1] ?? label;
+/**
+ * The chart names an exemption's `chart:` may match for one document: the chart and subcharts of
+ * Helm's own `# Source:` header (the first comment Helm writes before each document, ahead of any
+ * text of the template) and the chart argument the user gave. Never a label or anything else the
+ * rendered resource says about itself: any chart can write `helm.sh/chart: node-exporter-4.0.0`.
+ */
+export function exemptionCharts(sourceHeader: string | null, chartArgument: string | undefined): string[] {
+  return [...(sourceHeader ? chartsOfSourceHeader(sourceHeader) : []), ...(chartArgument ? [chartArgument] : [])];
 }

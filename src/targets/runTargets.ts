@@ -25,6 +25,8 @@ export interface RunOptions {
   /** Called as each target finishes (for progress), in completion order. */
   onDone?: (run: TargetRun, index: number) => void;
   onStart?: (index: number) => void;
+  /** Let `manifests:` targets read outside the configuration file's folder (`--allow-outside-config`). */
+  allowOutsideConfig?: boolean;
   /** The charts' files shared by the run's targets (made here when not given). */
   chartTrees?: SharedChartTrees;
 }
@@ -52,7 +54,7 @@ async function runOne(spec: TargetSpec, options: RunOptions, shared: RunShared):
       return checkTarget(kustomizeKind, { request, kustomize, helm: spec.enableHelm ? options.helm() : null }, context, spec.name);
     }
     case 'manifests':
-      return checkTarget(manifestsKind, { argument: spec.glob, glob: true }, context, spec.name);
+      return checkTarget(manifestsKind, { argument: spec.glob, glob: true, ...(options.allowOutsideConfig ? {} : { within: spec.configDir }) }, context, spec.name);
   }
 }
 

@@ -26,6 +26,8 @@ export interface ManifestsTargetSpec {
   name: string;
   /** A file, a folder, or a glob (`*`, `**`, `?`) relative to the configuration file. */
   glob: string;
+  /** The configuration file's folder (absolute): what the target may read, unless `run --allow-outside-config`. */
+  configDir: string;
 }
 
 export type TargetSpec = HelmTargetSpec | KustomizeTargetSpec | ManifestsTargetSpec;
@@ -118,7 +120,7 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
     const source = stringValue(reader, item, kind, true) as string;
     const name = stringValue(reader, item, 'name', false) ?? source;
     if (kind === 'manifests') {
-      add({ type: 'manifests', name, glob: fromConfig(reader, source, cwd) }, item);
+      add({ type: 'manifests', name, glob: fromConfig(reader, source, cwd), configDir: path.dirname(path.resolve(cwd, reader.file)) }, item);
       continue;
     }
     if (kind === 'kustomize') {

@@ -1,8 +1,9 @@
-// Plain rendered manifests as a target: a file, a folder (its *.yaml and *.yml), standard input
+// Plain rendered manifests as a target: a file, a folder (what `kubectl apply -R -f` reads), standard input
 // (`-`), or a glob of the configuration's `manifests:` targets. Each file is one input; findings
 // point at the file's own lines, or through Kustomize's origin annotations where a build left them.
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { Problem } from '../../pipeline/outcome.js';
@@ -20,23 +21,100 @@ export interface ManifestsSpec {
   stdin?: AsyncIterable<string | Uint8Array>;
   /** Folder Kustomize origin annotations are relative to (default: the working directory). */
   kustomizeRoot?: string;
+  /**
+   * A folder every file read must stay inside (`run`: the configuration file's folder): a glob
+   * that climbs out is refused before any walk, and a match or a link that leads out is not read.
+   */
+  within?: string;
 }
 
-/** `*.yaml` and `*.yml` below a folder, in a stable order; hidden folders and node_modules skipped. */
-export async function listManifestFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      found.push(...(await listManifestFiles(full)));
-    } else if (/\.ya?ml$/i.test(entry.name)) {
-      found.push(full);
+/** True when `file` is `folder` or below it (both absolute and resolved the same way). */
+function isInside(folder: string, file: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/**
+ * Whether a glob (relative to `cwd`) could match files outside `folder`: its fixed leading folders
+ * lead out, or a `..` hides in a wildcard or brace part (`{..,x}/*.yaml`). Pure: no file is read.
+ */
+export function globLeavesFolder(pattern: string, cwd: string, folder: string): boolean {
+  const absolute = path.resolve(cwd, pattern); // literal `..` parts are resolved here
+  const segments = absolute.split(/[\\/]/);
+  const firstDynamic = segments.findIndex((segment) => isDynamicPattern(segment));
+  if (segments.some((segment, i) => i >= firstDynamic && firstDynamic !== -1 && segment.includes('..'))) return true;
+  const base = firstDynamic === -1 ? absolute : segments.slice(0, firstDynamic).join('/') || '/';
+  return !isInside(path.resolve(folder), path.resolve(base));
+}
+
+/** What a folder holds for `scan`: the manifest files, and what was passed over or refused, with why. */
+export interface ManifestListing {
+  files: string[];
+  /** Passed over, with the reason (warnings): `<file> <reason>`. */
+  skipped: { file: string; reason: string }[];
+  /** Named like manifests but not readable as files (errors: never a pass). */
+  refused: { file: string; reason: string }[];
+}
+
+/** The extensions `kubectl apply -R -f DIR` reads (kubectl compares them case-sensitively; any case is read here). */
+const MANIFEST_FILE = /\.(?:ya?ml|json)$/i;
+const NOT_REGULAR = 'is not a regular file (a FIFO, socket or device); not read';
+const OUTSIDE_CONFIG = "leads outside the configuration file's folder; not read (run --allow-outside-config allows it)";
+
+/**
+ * Every file below a folder that `kubectl apply -R -f` would apply, in a stable order: `*.yaml`,
+ * `*.yml` and `*.json`, in hidden folders and node_modules too, symlinked files wherever they
+ * point. Symlinked folders (which kubectl does not follow) are followed while they stay inside
+ * the folder, each real folder once (no loop); one that leads outside is passed over with a
+ * warning. FIFOs, sockets and devices named like manifests are refused (reading one could hang).
+ */
+export async function listManifestFiles(dir: string, within?: string): Promise<ManifestListing> {
+  const listing: ManifestListing = { files: [], skipped: [], refused: [] };
+  const root = await realpath(dir);
+  const seen = new Set<string>([root]);
+  const inside = (real: string) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+  const walk = async (folder: string): Promise<void> => {
+    const entries = await readdir(folder, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        const real = await realpath(full);
+        if (seen.has(real)) continue; // already read through a link to it
+        seen.add(real);
+        await walk(full);
+        continue;
+      }
+      const manifest = MANIFEST_FILE.test(entry.name);
+      if (entry.isSymbolicLink()) {
+        let target: Stats;
+        let real: string;
+        try {
+          [target, real] = await Promise.all([stat(full), realpath(full)]);
+        } catch (error) {
+          if (manifest) listing.refused.push({ file: full, reason: `cannot be read: ${describeFsError(error)}` });
+          continue;
+        }
+        if (target.isDirectory()) {
+          if (!inside(real)) listing.skipped.push({ file: full, reason: 'links to a folder outside the folder scanned; not read (kubectl apply -R does not follow folder links either)' });
+          else if (!seen.has(real)) {
+            seen.add(real);
+            await walk(full);
+          }
+          continue;
+        }
+        if (manifest && !target.isFile()) listing.refused.push({ file: full, reason: NOT_REGULAR });
+        else if (manifest && within !== undefined && !isInside(within, real)) listing.refused.push({ file: full, reason: OUTSIDE_CONFIG });
+        else if (manifest) listing.files.push(full);
+        continue;
+      }
+      if (!manifest) continue;
+      if (entry.isFile()) listing.files.push(full);
+      else listing.refused.push({ file: full, reason: NOT_REGULAR });
     }
-  }
-  return found;
+  };
+  await walk(dir);
+  return listing;
 }
 
 /**
@@ -56,22 +134,40 @@ function describeFsError(error: unknown): string {
   return (error as Error).message;
 }
 
-/** The files a spec names, absolute; throws TargetFailure when there are none. */
-async function filesOf(spec: ManifestsSpec, cwd: string): Promise<string[]> {
+/** The files a spec names, absolute, and what folders held besides; throws TargetFailure when there are none. */
+async function filesOf(spec: ManifestsSpec, cwd: string): Promise<ManifestListing> {
+  let within: string | undefined;
+  if (spec.within !== undefined) {
+    if (globLeavesFolder(spec.argument, cwd, spec.within)) {
+      const shown = path.relative(cwd, spec.within) || '.';
+      throw new TargetFailure(`${spec.argument} reaches outside the configuration file's folder (${shown}); not read (run --allow-outside-config allows it)`, null);
+    }
+    within = await realpath(spec.within).catch(() => path.resolve(spec.within!));
+  }
+  // Links are followed as before; a match whose real path leads out is refused below.
   const named = spec.glob ? await expandGlob(spec.argument, cwd) : [spec.argument];
   if (named.length === 0) throw new TargetFailure(`no files match ${spec.argument}`, null);
-  const files: string[] = [];
+  const all: ManifestListing = { files: [], skipped: [], refused: [] };
   // A file or a folder, given as it is or as a glob without wildcards.
   for (const entry of named) {
     const absolute = path.resolve(cwd, entry);
     try {
-      files.push(...((await stat(absolute)).isDirectory() ? await listManifestFiles(absolute) : [absolute]));
+      if (within !== undefined && !isInside(within, await realpath(absolute))) {
+        all.refused.push({ file: absolute, reason: OUTSIDE_CONFIG });
+        continue;
+      }
+      if ((await stat(absolute)).isDirectory()) {
+        const listing = await listManifestFiles(absolute, within);
+        all.files.push(...listing.files);
+        all.skipped.push(...listing.skipped);
+        all.refused.push(...listing.refused);
+      } else all.files.push(absolute);
     } catch (error) {
       throw new TargetFailure(`cannot read ${entry}: ${describeFsError(error)}`, entry);
     }
   }
-  if (files.length === 0) throw new TargetFailure(`no *.yaml or *.yml files in ${spec.argument}`, spec.argument);
-  return files;
+  if (all.files.length === 0 && all.refused.length === 0) throw new TargetFailure(`no *.yaml, *.yml or *.json files in ${spec.argument}`, spec.argument);
+  return all;
 }
 
 /** A file's chunks; a file that cannot be opened becomes one error of the target, not its end. */
@@ -92,12 +188,17 @@ export const manifestsKind: TargetKind<ManifestsSpec> = {
     const root = path.resolve(cwd, spec.kustomizeRoot ?? '.');
     const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, cwd, fallback, debug });
     const unreadable: { file: string; message: string }[] = [];
+    const skipped: Problem[] = [];
     let inputs: RenderedInput[];
     if (spec.argument === '-' && !spec.glob) {
       inputs = [{ chunks: spec.stdin ?? [], file: STDIN_NAME, sourceOf: withOrigins(streamSource) }];
     } else {
-      inputs = (await filesOf(spec, cwd)).map((file) => {
-        const shown = path.relative(cwd, file) || file;
+      const listing = await filesOf(spec, cwd);
+      const shownOf = (file: string) => path.relative(cwd, file) || file;
+      for (const { file, reason } of listing.refused) unreadable.push({ file: shownOf(file), message: `${shownOf(file)} ${reason}` });
+      for (const { file, reason } of listing.skipped) skipped.push({ file: shownOf(file), line: null, message: `${shownOf(file)} ${reason}` });
+      inputs = listing.files.map((file) => {
+        const shown = shownOf(file);
         return { chunks: fileChunks(file, shown, unreadable), file: shown, sourceOf: withOrigins(manifestFileSource(shown)) };
       });
     }
@@ -111,7 +212,7 @@ export const manifestsKind: TargetKind<ManifestsSpec> = {
           const file = spec.argument === '-' ? STDIN_NAME : spec.glob ? null : path.relative(cwd, path.resolve(cwd, spec.argument)) || spec.argument;
           errors.push({ file, line: null, message: `no Kubernetes resources in ${where}: nothing was checked` });
         }
-        return { errors };
+        return { errors, warnings: skipped };
       },
       cleanup() {},
     };
