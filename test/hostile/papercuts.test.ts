@@ -4,7 +4,7 @@
 // silently, and `helm hostns-check --help` (or no arguments) showed no plugin usage.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES, PROJECT_ROOT, runCli } from '../support/runCli.js';
@@ -62,7 +62,9 @@ describe('papercuts', () => {
     const parent = path.join(scratch, 'parent');
     const child = path.join(parent, 'a', 'b');
     mkdirSync(child, { recursive: true });
-    writeFileSync(path.join(parent, '.hostns-check.yaml'), `minUid: 10000\ntargets:\n  - name: pods\n    manifests: ${JSON.stringify(INSECURE)}\n`);
+    // The manifests sit beside the configuration: run reads inside its folder.
+    cpSync(INSECURE, path.join(parent, 'pod.yaml'));
+    writeFileSync(path.join(parent, '.hostns-check.yaml'), 'minUid: 10000\ntargets:\n  - name: pods\n    manifests: pod.yaml\n');
     const notice = `hostns-check: using configuration ${path.join('..', '..', '.hostns-check.yaml')}\n`;
     for (const args of [['scan', INSECURE], ['run']]) {
       const result = runCli(args, { cwd: child });
