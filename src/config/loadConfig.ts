@@ -2,7 +2,7 @@
 // directory) and flags over it. Every mistake names the file and line.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { CHECK_IDS, isCheckId, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
 import { yamlErrorText } from '../manifests/parseManifest.js';
@@ -83,7 +83,8 @@ export function readConfigFile(absolute: string, shown: string): RuleConfig {
 /** Parses configuration text; strict about names so a typo is an error, not a silent default. */
 export function parseConfigText(text: string, shown: string): RuleConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', uniqueKeys: true });
+  // The yaml package's own duplicate check compares keys pairwise (O(n²) on a large mapping).
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', uniqueKeys: false });
   const lineOf = (node: unknown): number | null => {
     const range = (node as Node | null | undefined)?.range;
     return range ? lines.linePos(range[0]).line : null;
@@ -95,6 +96,8 @@ export function parseConfigText(text: string, shown: string): RuleConfig {
   if (error) {
     throw new ConfigError(shown, lines.linePos(error.pos[0]).line, yamlErrorText(error.message));
   }
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate) fail(duplicate, 'Map keys must be unique');
   const config = defaultRuleConfig();
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return config;
@@ -225,4 +228,26 @@ function readExemptions(
     }
     return exemption;
   });
+}
+
+/** The first key written twice in one mapping (a set per mapping: linear in the keys). */
+function firstDuplicateKey(doc: Document): Node | null {
+  let found: Node | null = null;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value = pair.key.value;
+        const identity = `${typeof value}:${String(value)}`;
+        if (seen.has(identity)) {
+          found = pair.key;
+          return visit.BREAK;
+        }
+        seen.add(identity);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

@@ -15,6 +15,8 @@ const TOP_LEVEL_LINE = /(?:^|\n)([^ #\n][^\n]*)/g;
 
 /** The document's kind when a single plain top-level `kind: X` line states it, else null. */
 export function quickKind(text: string): string | null {
+  // A lone CR, NEL, U+2028 and U+2029 end lines for Kubernetes' YAML reader (a `kind:` may hide behind one).
+  if (/[\r\u0085\u2028\u2029]/.test(text)) return null;
   let kind: string | null = null;
   TOP_LEVEL_LINE.lastIndex = 0;
   for (let match = TOP_LEVEL_LINE.exec(text); match !== null; match = TOP_LEVEL_LINE.exec(text)) {
