@@ -36,7 +36,7 @@ const TIMESTAMP = `${TAG}timestamp`;
 const BINARY = `${TAG}binary`;
 const MERGE = `${TAG}merge`;
 /** Tags go-yaml resolves a scalar against; with any other its text is a string. */
-const RESOLVABLE = new Set(['', STR, BOOL, INT, FLOAT, TIMESTAMP]);
+const RESOLVABLE = new Set(['', STR, BOOL, INT, FLOAT, NULL, TIMESTAMP]);
 
 /** A resolved scalar: its tag, its value, and for integers the exact value (and whether only uint64 holds it). */
 type Resolved = { tag: string; value: unknown; exact?: bigint; unsigned?: boolean };
@@ -71,14 +71,14 @@ function parseGoInt(text: string, signed: boolean, base = 0): bigint | null {
   }
   let digits: RegExp = /^[0-9]+$/;
   let prefix = '';
-  if (base === 2) digits = /^[01]+$/;
-  else if (base === 0 && s[0] === '0' && s.length > 1) {
+  if (base === 2) [digits, prefix] = [/^[01]+$/, '0b'];
+  else if (s[0] === '0' && s.length > 1) {
     const marker = s[1]!.toLowerCase();
     if (marker === 'x') [digits, prefix, s] = [/^[0-9a-fA-F]+$/, '0x', s.slice(2)];
     else if (marker === 'b') [digits, prefix, s] = [/^[01]+$/, '0b', s.slice(2)];
     else if (marker === 'o') [digits, prefix, s] = [/^[0-7]+$/, '0o', s.slice(2)];
     else [digits, prefix, s] = [/^[0-7]+$/, '0o', s.slice(1)];
-  } else if (base === 2) prefix = '0b';
+  }
   if (!digits.test(s)) return null;
   let value = BigInt(prefix + s);
   if (negative) value = -value;
@@ -317,11 +317,7 @@ class Decoder {
   }
 
   private scalar(node: Scalar): unknown {
-    const { value } = this.resolved(node);
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      throw new KubeYamlError(offsetOf(node), `${String(node.source)} is not a number JSON can hold (json: unsupported value)`);
-    }
-    return value;
+    return this.resolved(node).value;
   }
 
   private isMerge(key: unknown): boolean {
@@ -362,10 +358,10 @@ class Decoder {
   }
 
   private pairsInto(pairs: readonly { key: unknown; value: unknown }[], out: Record<string, unknown>): void {
-    let positions = this.positions.get(out) as Map<string, number> | undefined;
-    if (!positions) this.positions.set(out, (positions = new Map()));
+    let positions = this.positions.get(out);
+    if (!positions) this.positions.set(out, (positions = new Map<string | number, number>()));
     let identities = this.keyIdentities.get(out);
-    if (!identities) this.keyIdentities.set(out, (identities = new Map()));
+    if (!identities) this.keyIdentities.set(out, (identities = new Map<string, string>()));
     /** Keys written in this very mapping node: a second one is a duplicate. */
     const written = new Set<string>();
     for (const pair of pairs) {
@@ -414,5 +410,26 @@ export function kubernetesValue(doc: Document.Parsed | Document): KubeValue {
     if (error instanceof RangeError) throw new KubeYamlError(offsetOf(root), 'the document nests too deeply to read');
     throw error;
   }
+  // .nan and .inf are values go-yaml reads but JSON cannot hold: Kubernetes refuses the document
+  // when one is left in it (one a later key or merge replaced does not count).
+  const notJson = nonFiniteAt(value, decoder.positions);
+  if (notJson !== null) throw new KubeYamlError(notJson.offset, `${notJson.value} is not a number JSON can hold (json: unsupported value)`);
   return { value, positions: decoder.positions, rootOffset: root?.range?.[0] ?? null, duplicates: decoder.duplicates };
+}
+
+/** The first NaN or infinity in a value, with where its key was written. */
+function nonFiniteAt(root: unknown, positions: WeakMap<object, Map<string | number, number>>): { value: number; offset: number } | null {
+  const stack: { node: unknown; offset: number }[] = [{ node: root, offset: 0 }];
+  while (stack.length > 0) {
+    const { node, offset } = stack.pop()!;
+    if (typeof node === 'number' && !Number.isFinite(node)) return { value: node, offset };
+    if (typeof node !== 'object' || node === null) continue;
+    const where = positions.get(node);
+    for (const [key, item] of Object.entries(node)) {
+      if (typeof item === 'number' || (typeof item === 'object' && item !== null)) {
+        stack.push({ node: item, offset: where?.get(Array.isArray(node) ? Number(key) : key) ?? offset });
+      }
+    }
+  }
+  return null;
 }
