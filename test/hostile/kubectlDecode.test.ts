@@ -157,7 +157,7 @@ function toolView(raw: RawDocument): ToolView {
   return { values };
 }
 
-/** As JSON carries it, without the keys the tool passes over, the label kubectl added, or empty metadata. */
+/** As JSON carries it, without the keys the tool passes over, kubectl's rewrites of labels and namespace, or empty metadata. */
 function normalized(value: unknown, fromKubectl: boolean): unknown {
   const prune = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(prune);
@@ -169,6 +169,10 @@ function normalized(value: unknown, fromKubectl: boolean): unknown {
   if (metadata && typeof metadata === 'object') {
     const labels = metadata.labels as Record<string, unknown> | null | undefined;
     if (fromKubectl && labels && typeof labels === 'object') delete labels.x;
+    // kubectl rewrites the labels as a string map (a null value becomes ""), not a YAML matter.
+    if (!fromKubectl && labels && typeof labels === 'object') for (const [key, item] of Object.entries(labels)) if (item === null) labels[key] = '';
+    // kubectl's builder sets the namespace it resolved, dropping a null or empty one (not a YAML matter).
+    if (metadata.namespace === null || metadata.namespace === '') delete metadata.namespace;
     if (labels === null || (typeof labels === 'object' && Object.keys(labels).length === 0)) delete metadata.labels;
     if (Object.keys(metadata).length === 0) delete copy.metadata;
   } else if (metadata === null) delete copy.metadata;
