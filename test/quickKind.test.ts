@@ -71,6 +71,15 @@ test('quickType reads the apiVersion beside the kind', () => {
   assert.equal(quickType('apiVersion: *v\nkind: Service\n'), null, 'an alias');
 });
 
+test('quickKind leaves documents with a lone CR, NEL, U+2028 or U+2029 to the full parser', () => {
+  // Kubernetes' YAML reader (go-yaml) ends a line at each of them, so a `kind:` after one may be
+  // a top-level key (or part of a value): only the full parse, which reads them the same way, can say.
+  for (const lineBreak of ['\r', '\u0085', '\u2028', '\u2029']) {
+    assert.equal(quickKind(`kind: ConfigMap\nmetadata:\n  name: a${lineBreak}kind: Pod\n`), null);
+    assert.equal(quickKind(`kind: ConfigMap\n# note${lineBreak}kind: Pod\n`), null);
+  }
+});
+
 test('quickKind never names a kind the full parse disagrees with, on fixtures and conformance data', async (t) => {
   let named = 0;
   // Chart templates are Go templates, not YAML: only the charts' values and the like are read.

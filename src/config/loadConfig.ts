@@ -2,7 +2,7 @@
 // directory) and flags over it. Every mistake names the file and line.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLError } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { CHECK_IDS, isCheckId, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
 import { yamlErrorText } from '../manifests/parseManifest.js';
@@ -104,7 +104,8 @@ function yamlErrorLine(errors: readonly YAMLError[], lines: LineCounter): number
 /** Parses configuration text; strict about names so a typo is an error, not a silent default. */
 export function parseConfigText(text: string, shown: string): RuleConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', uniqueKeys: true });
+  // The yaml package's own duplicate check compares keys pairwise (O(n²) on a large mapping).
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', uniqueKeys: false });
   const lineOf = (node: unknown): number | null => {
     const range = (node as Node | null | undefined)?.range;
     return range ? lines.linePos(range[0]).line : null;
@@ -116,6 +117,8 @@ export function parseConfigText(text: string, shown: string): RuleConfig {
   if (error) {
     throw new ConfigError(shown, yamlErrorLine(doc.errors, lines), yamlErrorText(error.message));
   }
+  const duplicate = firstDuplicateKey(doc);
+  if (duplicate) fail(duplicate, 'Map keys must be unique');
   const config = defaultRuleConfig();
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return config;
@@ -246,4 +249,26 @@ function readExemptions(
     }
     return exemption;
   });
+}
+
+/** The first key written twice in one mapping (a set per mapping: linear in the keys). */
+function firstDuplicateKey(doc: Document): Node | null {
+  let found: Node | null = null;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value = pair.key.value;
+        const identity = `${typeof value}:${String(value)}`;
+        if (seen.has(identity)) {
+          found = pair.key;
+          return visit.BREAK;
+        }
+        seen.add(identity);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

@@ -2,6 +2,7 @@
 // syntax tree so a `#` inside a quoted string or a block scalar is never taken for a comment.
 import { Parser } from 'yaml';
 import type { RawDocument } from './splitDocuments.js';
+import { GO_YAML_LINE_BREAKS } from './parseManifest.js';
 
 export interface YamlComment {
   /** 1-based line in the stream. */
@@ -36,7 +37,8 @@ function collect(token: unknown, into: CstComment[]): void {
 /** Comments of the document, in line order. */
 export function commentsOf(raw: RawDocument): YamlComment[] {
   const found: CstComment[] = [];
-  for (const token of new Parser().parse(raw.text)) collect(token, found);
+  // A NEL, U+2028 or U+2029 ends a comment for Kubernetes' YAML reader: here too (same offsets).
+  for (const token of new Parser().parse(raw.text.replace(GO_YAML_LINE_BREAKS, '\n'))) collect(token, found);
   const lineStarts = [0];
   for (let i = raw.text.indexOf('\n'); i !== -1; i = raw.text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   return found

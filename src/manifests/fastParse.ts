@@ -1,10 +1,10 @@
 // A fast parser for the plain block YAML that renderers write (block maps and sequences,
 // one-line scalars, literal block scalars, comments), with positions. It gives up (returns
-// null) at anything else, and the `yaml` package, ten times slower but complete, takes over:
-// anchors, aliases, tags, flow collections, multi-line or folded scalars, duplicate keys, tabs,
-// or anything that might be an error. Its results must equal the `yaml` package's (a test
-// compares them on every fixture and real chart).
-import { parseDocument } from 'yaml';
+// null) at anything else, and the full parser (the `yaml` package read with go-yaml's rules),
+// ten times slower but complete, takes over: anchors, aliases, tags, flow collections, multi-line
+// or folded scalars, duplicate keys, tabs, odd line breaks, or anything that might be an error.
+// Its results must equal the full parser's (a test compares them on every fixture and real chart).
+import { resolvePlainScalar } from './kubeYaml.js';
 import type { JsonPath, Position } from '../types.js';
 
 /** Thrown inside the parser to give up; never escapes this module. */
@@ -23,12 +23,9 @@ const SPECIAL_WORDS = new Map<string, boolean | null>([
   ...['N', 'n', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'].map((word) => [word, false] as const),
   ...['null', 'Null', 'NULL'].map((word) => [word, null] as const),
 ]);
-const EXPONENT_ONLY = /^[eE][-+]?[0-9]+$/;
 const DECIMAL = /^[-+]?(?:0|[1-9][0-9]*)$/;
+const ODD_LINE_BREAK = /[\u0085\u2028\u2029]/;
 const QUOTED_KEY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*')[ \t]*:(?:[ \t]+|$)/;
-
-/** Plain scalars the fast rules cannot type; the `yaml` package decides them, once each. */
-const scalarCache = new Map<string, unknown>();
 
 /**
  * For a plain key like `app.kubernetes.io/name:` in `text` from `start` to `end`: where the value
@@ -62,24 +59,12 @@ function resolvePlain(text: string): unknown {
   // Most scalars (and nearly every key) are words: strings at once, unless a boolean or null word.
   const first = text.charCodeAt(0);
   if ((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 47 /* / */) {
-    if (text.length <= 5 && SPECIAL_WORDS.has(text)) return SPECIAL_WORDS.get(text);
-    if (!((first === 101 || first === 69) && EXPONENT_ONLY.test(text))) return text;
+    return text.length <= 5 && SPECIAL_WORDS.has(text) ? SPECIAL_WORDS.get(text) : text;
   }
-  if (text === '' || text === '~') return null;
-  if (DECIMAL.test(text)) return Number(text);
-  if (scalarCache.has(text)) return scalarCache.get(text);
-  // Alone, `---` or `...` would be read as a document marker, not as the scalar it is here.
-  if (text.startsWith('---') || text.startsWith('...')) throw new NotSimple();
-  let value: unknown;
-  try {
-    const doc = parseDocument(text, { version: '1.1' });
-    if (doc.errors.length > 0) throw new NotSimple();
-    value = doc.toJS();
-  } catch {
-    throw new NotSimple(); // an alias, a tag, anything the full parser must judge in context
-  }
-  if (typeof value === 'object' && value !== null) throw new NotSimple(); // a Date, say: leave it to the full parser
-  if (scalarCache.size < 10_000) scalarCache.set(text, value);
+  if (DECIMAL.test(text)) return Number(text) || 0; // -0 is the integer 0 to go-yaml
+  // Everything else as go-yaml v2 resolves it (Go's integer syntax, no sexagesimals, timestamps as text).
+  const value = resolvePlainScalar(text);
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new NotSimple(); // .nan, .inf: Kubernetes refuses them
   return value;
 }
 
@@ -117,7 +102,7 @@ function parseInlineScalar(text: string): unknown {
   // Most values are one word of name characters (`web`, `8080`, `apps/v1`): plain, nothing to strip.
   if (text !== '-' && isWord(text)) return resolvePlain(text);
   // Indicators that start anything but a plain scalar give up (flow collections are the Parser's).
-  if (/^[&*!|>%@`{[?,#]/.test(text) || /^[-:][ \t]|^[-:]$/.test(text)) throw new NotSimple();
+  if (/^[&*!|>%@`{[?,#\]}]/.test(text) || /^[-:][ \t]|^[-:]$/.test(text)) throw new NotSimple();
   const comment = text.search(/[ \t]#/);
   const plain = trimBlanksEnd(comment === -1 ? text : text.slice(0, comment));
   if (/:[ \t]|:$/.test(plain) || plain.includes('\t')) throw new NotSimple();
@@ -537,8 +522,9 @@ function run(text: string, startLine: number, trackPositions: boolean, skipKeys:
  * (at any depth) are left out of the value unread: only for keys no check ever looks at.
  */
 export function parseSimpleYaml(text: string, startLine: number, skipKeys: ReadonlySet<string> | null = null): FastDocument | null {
-  // Lines are read as LF-separated; a CR (the splitter turns CRLF into LF) is the full parser's.
-  if (text.includes('\r')) return null;
+  // Lines are read as LF-separated; a CR (the splitter turns CRLF into LF), or a NEL, U+2028 or
+  // U+2029 (line breaks to Kubernetes' YAML reader), is the full parser's.
+  if (text.includes('\r') || ODD_LINE_BREAK.test(text)) return null;
   const parsed = run(text, startLine, false, skipKeys);
   if (!parsed) return null;
   const value = parsed.value;

@@ -1,12 +1,11 @@
-// Parses one document the way Kubernetes reads it (YAML 1.1: yes/on are booleans, merge keys
-// apply) and keeps the parser's own nodes so any JSON path can be mapped back to a line.
-import { parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair, type Document, type Node } from 'yaml';
+// Parses one document the way Kubernetes reads it (go-yaml v2 through sigs.k8s.io/yaml: YAML 1.1
+// scalars, merge keys in document order, NEL/U+2028/U+2029 as line breaks) and keeps where each
+// key was written so any JSON path can be mapped back to a line.
+import { parseAllDocuments, visit, type Document } from 'yaml';
 import type { JsonPath, Position } from '../types.js';
 import type { RawDocument } from './splitDocuments.js';
 import { parseSimpleYaml } from './fastParse.js';
-
-/** Bounds the work a hostile alias bomb ("billion laughs") can cause. */
-const MAX_ALIAS_COUNT = 1000;
+import { KubeYamlError, kubernetesValue, type KubeValue } from './kubeYaml.js';
 
 export interface ManifestProblem {
   line: number;
@@ -38,7 +37,25 @@ export function parseManifest(raw: RawDocument, skipKeys: ReadonlySet<string> | 
   return parseManifestFully(raw);
 }
 
-/** The `yaml` package's full parse: every YAML feature, errors and warnings with their lines. */
+/**
+ * Characters go-yaml (Kubernetes' reader) ends a line at besides LF: a lone CR (the splitter has
+ * turned CRLF into LF), NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR. The `yaml` package reads them
+ * as content, so before it parses they become LF (one UTF-16 unit each, so offsets stay put): a
+ * comment or a value then ends where Kubernetes ends it. Inside a value go-yaml reads CR and NEL
+ * as LF too, but keeps U+2028 and U+2029 as they are: a value holding one is refused.
+ */
+export const GO_YAML_LINE_BREAKS = /[\r\u0085\u2028\u2029]/g;
+const KEPT_IN_VALUES = new Set(['\u2028', '\u2029']);
+
+const BREAK_NAMES: Record<string, string> = { '\r': 'carriage return', '\u0085': 'NEL (U+0085)', '\u2028': 'LINE SEPARATOR (U+2028)', '\u2029': 'PARAGRAPH SEPARATOR (U+2029)' };
+
+/** Errors of the `yaml` package that go-yaml's reading (kubeYaml.ts) decides for itself. */
+const DECIDED_BY_KUBE_YAML = new Set(['TAG_RESOLVE_FAILED', 'BAD_COLLECTION_TYPE', 'DUPLICATE_KEY']);
+
+/**
+ * The full parse: the `yaml` package reads the structure (every YAML feature, syntax errors with
+ * their lines), and kubeYaml.ts turns it into the value Kubernetes reads (go-yaml v2 semantics).
+ */
 export function parseManifestFully(raw: RawDocument): ParseResult {
   const result: ParseResult = { manifests: [], errors: [], warnings: [] };
   const lineStarts = computeLineStarts(raw.text);
@@ -47,41 +64,92 @@ export function parseManifestFully(raw: RawDocument): ParseResult {
     return { line: raw.startLine + index, column: offset - lineStarts[index]! + 1 };
   };
 
-  const docs = parseAllDocuments(raw.text, { version: '1.1', uniqueKeys: true, prettyErrors: false });
+  const breaks: number[] = [];
+  const kept: number[] = [];
+  GO_YAML_LINE_BREAKS.lastIndex = 0;
+  for (let match = GO_YAML_LINE_BREAKS.exec(raw.text); match; match = GO_YAML_LINE_BREAKS.exec(raw.text)) {
+    breaks.push(match.index);
+    if (KEPT_IN_VALUES.has(match[0])) kept.push(match.index);
+  }
+  const text = breaks.length > 0 ? raw.text.replace(GO_YAML_LINE_BREAKS, '\n') : raw.text;
+
+  // Schema failsafe: every scalar stays text for kubeYaml.ts to resolve; no merge, no duplicate scan (O(n²)).
+  const docs = parseAllDocuments(text, { version: '1.1', schema: 'failsafe', merge: false, uniqueKeys: false, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     let fatal = false;
     for (const error of doc.errors) {
-      const line = toPosition(error.pos[0]).line;
-      if (error.code === 'DUPLICATE_KEY') {
-        result.warnings.push({ line, message: `duplicate key: the last value is used, as Kubernetes does (${yamlErrorText(error.message)})` });
-      } else {
-        fatal = true;
-        result.errors.push({ line, message: `YAML syntax error: ${yamlErrorText(error.message)}` });
-      }
+      if (DECIDED_BY_KUBE_YAML.has(error.code)) continue;
+      fatal = true;
+      const hint = breaks.length > 0 ? ` (the document holds a ${BREAK_NAMES[raw.text[breaks[0]!]!] ?? 'line break'} at line ${toPosition(breaks[0]!).line}, which Kubernetes' YAML reader takes for a line break)` : '';
+      result.errors.push({ line: toPosition(error.pos[0]).line, message: `YAML syntax error: ${yamlErrorText(error.message)}${hint}` });
     }
     for (const warning of doc.warnings) {
+      if (DECIDED_BY_KUBE_YAML.has(warning.code)) continue;
       result.warnings.push({ line: toPosition(warning.pos[0]).line, message: yamlErrorText(warning.message) });
     }
     if (fatal) continue;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      result.errors.push({ line: raw.startLine, message: `cannot resolve document: ${message}` });
+    const inValue = kept.length > 0 ? breakInsideScalar(doc, kept) : null;
+    if (inValue !== null) {
+      const name = BREAK_NAMES[raw.text[inValue]!] ?? 'line break';
+      result.errors.push({
+        line: toPosition(inValue).line,
+        message: `a ${name} inside a value: Kubernetes' YAML reader (go-yaml) ends the line there and this tool cannot read the value the same way; the document is not checked`,
+      });
       continue;
     }
+    let read: KubeValue;
+    try {
+      read = kubernetesValue(doc);
+    } catch (error) {
+      if (!(error instanceof KubeYamlError)) throw error;
+      result.errors.push({ line: toPosition(error.offset).line, message: `cannot read the document as Kubernetes does: ${error.message}` });
+      continue;
+    }
+    for (const duplicate of read.duplicates) {
+      result.warnings.push({ line: toPosition(duplicate.offset).line, message: `duplicate key: the last value is used, as Kubernetes does (Map keys must be unique; "${duplicate.key}" repeated)` });
+    }
+    const { value, positions, rootOffset } = read;
     result.manifests.push({
       value,
       raw,
       locate: (path) => {
-        const offset = offsetOf(doc, path);
+        let node: unknown = value;
+        let offset = rootOffset;
+        for (const segment of path) {
+          if (typeof node !== 'object' || node === null) return null;
+          const found = positions.get(node)?.get(segment);
+          if (found === undefined) return null;
+          offset = found;
+          node = (node as Record<string | number, unknown>)[segment];
+        }
         return offset === null ? null : toPosition(offset);
       },
     });
   }
   return result;
+}
+
+/** The first of `breaks` (sorted offsets) that lies inside a scalar of the document, or null. */
+function breakInsideScalar(doc: Document, breaks: readonly number[]): number | null {
+  let found: number | null = null;
+  visit(doc, {
+    Scalar(_key, node) {
+      const range = node.range;
+      if (!range) return undefined;
+      let low = 0;
+      let high = breaks.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (breaks[mid]! < range[0]) low = mid + 1;
+        else high = mid;
+      }
+      const at = breaks[low];
+      if (at !== undefined && at < range[1] && (found === null || at < found)) found = at;
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** The yaml package's message without its code frame and position (we print our own). */
@@ -104,81 +172,4 @@ function lineIndexOf(starts: number[], offset: number): number {
     else high = mid - 1;
   }
   return low;
-}
-
-/**
- * Offset of the node a path names: for a map key, the key itself (so a caret lands under it);
- * for a sequence item, the item. Follows aliases and merge keys as toJS resolves them.
- */
-function offsetOf(doc: Document, path: JsonPath): number | null {
-  let node: unknown = doc.contents;
-  let offset: number | null = rangeStart(node);
-  for (const segment of path) {
-    node = resolveAlias(doc, node);
-    if (typeof segment === 'number') {
-      if (!isSeq(node)) return null;
-      const item = node.items[segment];
-      if (item === undefined) return null;
-      node = item;
-      offset = rangeStart(item);
-    } else {
-      const pair = findPair(doc, node, segment, 0);
-      if (!pair) return null;
-      offset = rangeStart(pair.key) ?? rangeStart(pair.value);
-      node = pair.value;
-    }
-  }
-  return offset;
-}
-
-interface FoundPair {
-  key: unknown;
-  value: unknown;
-}
-
-/** The pair toJS takes a key's value from: the last explicit one, else the first merge source. */
-function findPair(doc: Document, node: unknown, key: string, depth: number): FoundPair | null {
-  node = resolveAlias(doc, node);
-  if (!isMap(node) || depth > 32) return null;
-  let explicit: FoundPair | null = null;
-  const merges: unknown[] = [];
-  for (const pair of node.items) {
-    if (!isPair(pair)) continue;
-    if (isMergeKey(pair.key)) {
-      merges.push(pair.value);
-    } else if (keyText(pair.key) === key) {
-      explicit = { key: pair.key, value: pair.value };
-    }
-  }
-  if (explicit) return explicit;
-  for (const merged of merges) {
-    const source = resolveAlias(doc, merged);
-    const sources = isSeq(source) ? source.items : [source];
-    for (const candidate of sources) {
-      const found = findPair(doc, candidate, key, depth + 1);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-function isMergeKey(key: unknown): boolean {
-  if (!isScalar(key)) return false;
-  const value = key.value;
-  return value === '<<' || (typeof value === 'symbol' && value.description === '<<');
-}
-
-function keyText(key: unknown): string | null {
-  if (isScalar(key)) return key.value === null ? 'null' : String(key.value);
-  return null;
-}
-
-function resolveAlias(doc: Document, node: unknown): unknown {
-  for (let hops = 0; isAlias(node) && hops < 32; hops++) node = node.resolve(doc);
-  return node;
-}
-
-function rangeStart(node: unknown): number | null {
-  const range = (node as Node | null | undefined)?.range;
-  return range ? range[0] : null;
 }
