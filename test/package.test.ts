@@ -84,6 +84,7 @@ describe('npm package', () => {
 
   test('installed without dev dependencies: no TypeScript, esbuild or .tools beside the command', () => {
     assert.ok(existsSync(path.join(installed, 'dist/src/cli/bundle.cjs')));
+    assert.ok(existsSync(path.join(prefix, 'bin', 'hostns-check-pre-commit')), 'the pre-commit hooks command is installed too');
     for (const absent of ['typescript', 'esbuild', 'eslint']) assert.ok(!existsSync(path.join(installed, 'node_modules', absent)), `${absent} is not installed`);
     assert.ok(!existsSync(path.join(installed, '.tools')), 'the bundled-tools fallback is a checkout convenience only');
   });
