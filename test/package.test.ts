@@ -4,7 +4,7 @@
 // `hostns-check helm` on a fixture chart, whose JSON report equals the checkout's own command's.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HELM4, PROJECT_ROOT } from './support/tools.js';
@@ -80,6 +80,13 @@ describe('npm package', () => {
     }
     const unwanted = listing.filter((file) => /(^|\/)(\.tools|node_modules|test|src\/[^/]+\.ts)(\/|$)|\/(helm|kubectl|kustomize)$|\.ts$/.test(file));
     assert.deepEqual(unwanted, [], 'no Helm/kubectl binaries, sources, tests or dependencies inside');
+  });
+
+  test("the README's npm block is what this test does", () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const version = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.ok(readme.includes(`\n\`\`\`sh\nnpm pack\nnpm install --global ./hostns-check-${version}.tgz\n\`\`\`\n`));
+    assert.equal(path.basename(tarball), `hostns-check-${version}.tgz`);
   });
 
   test('installed without dev dependencies: no TypeScript, esbuild or .tools beside the command', () => {
