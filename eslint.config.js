@@ -80,7 +80,7 @@ export default defineConfig(
     languageOptions: { sourceType: 'commonjs', globals: { ...NODE_GLOBALS, ...COMMONJS_GLOBALS } },
   },
   {
-    files: ['scripts/**/*.mjs', 'eslint.config.js'],
+    files: ['scripts/**/*.mjs', 'action/**/*.mjs', 'eslint.config.js'],
     languageOptions: { sourceType: 'module', globals: NODE_GLOBALS },
   },
 );

@@ -46,7 +46,7 @@ data:
 
 const { exports, script, id } = loadBundle();
 const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-for (const format of ['text', 'json', 'sarif', 'junit', 'github']) {
+for (const format of ['text', 'json', 'sarif', 'junit', 'github', 'codeclimate', 'markdown']) {
   const stdin = Readable.from([Buffer.from(SAMPLE)]);
   await exports.main(['scan', '-', '--format', format], { cwd: os.tmpdir(), env: {}, stdin, stdout: sink, stderr: sink });
 }

@@ -20,7 +20,7 @@ const GOLDEN_DIR = path.join(PROJECT_ROOT, 'test/golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const VERSION_PLACEHOLDER = '0.0.0-golden';
 
-const FORMATS = { text: 'txt', json: 'json', sarif: 'sarif', junit: 'junit.xml', github: 'github.txt' } as const;
+const FORMATS = { text: 'txt', json: 'json', sarif: 'sarif', junit: 'junit.xml', github: 'github.txt', codeclimate: 'codeclimate.json', markdown: 'md' } as const;
 type Format = keyof typeof FORMATS;
 
 interface Scenario {
@@ -201,6 +201,11 @@ for (const tools of HELM_VERSIONS) {
           if (format === 'sarif') checkSarif(result.stdout, expected);
           if (format === 'junit') checkJunit(result.stdout, expected);
           if (format === 'github') checkGithub(result.stdout, expected);
+          if (format === 'codeclimate') {
+            const issues = JSON.parse(result.stdout) as { fingerprint: string }[];
+            assert.equal(issues.length, expected.open.length, 'one Code Quality issue per unsuppressed finding');
+            assert.equal(new Set(issues.map((issue) => issue.fingerprint)).size, issues.length, 'unique fingerprints');
+          }
           if (format === 'text') {
             const verdict = status === 2 ? 'error' : 'fail';
             const targets = scenario.targets ?? 1;

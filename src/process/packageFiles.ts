@@ -13,6 +13,12 @@ export const HELM_RELAY_ENTRY = 'dist/src/targets/kustomize/helmRelayMain.js';
 
 let found: { root: string; version: string } | undefined;
 
+/**
+ * Set at build time by the standalone executable's build (scripts/sea.mjs), which has no package
+ * folder around it: the version is this constant and the "root" is the executable's folder.
+ */
+declare const __HOSTNS_STANDALONE_VERSION__: string | undefined;
+
 function readPackage(dir: string): { name?: unknown; version?: unknown } | undefined {
   try {
     return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
@@ -23,6 +29,7 @@ function readPackage(dir: string): { name?: unknown; version?: unknown } | undef
 
 function locatePackage(): { root: string; version: string } {
   if (found) return found;
+  if (typeof __HOSTNS_STANDALONE_VERSION__ === 'string') return (found = { root: path.dirname(process.execPath), version: __HOSTNS_STANDALONE_VERSION__ });
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = readPackage(dir);

@@ -4,10 +4,12 @@ import { describeRule } from '../rules/hostNamespaceRule.js';
 import type { Report, RuleDescription } from '../types.js';
 import type { FailOn } from './buildReport.js';
 import { FORMATS, isFormatName, type FormatName } from './formatNames.js';
+import { formatCodeClimate } from './codeclimate.js';
 import { formatGithub } from './github.js';
 import { DEFAULT_HELP_BASE } from './helpLinks.js';
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
+import { formatMarkdown } from './markdown.js';
 import { formatSarif } from './sarif.js';
 import { formatText } from './text.js';
 
@@ -35,5 +37,9 @@ export function formatReport(report: Report, format: FormatName, options: Format
       return formatJunit(report);
     case 'github':
       return formatGithub(report, options.failOn);
+    case 'codeclimate':
+      return formatCodeClimate(report);
+    case 'markdown':
+      return formatMarkdown(report);
   }
 }

@@ -72,7 +72,7 @@ function check(result: CliResult, format: string): void {
   assertInert(result.stderr, 'stderr', format);
 }
 
-const FORMATS = ['text', 'json', 'sarif', 'junit', 'github'] as const;
+const FORMATS = ['text', 'json', 'sarif', 'junit', 'github', 'codeclimate', 'markdown'] as const;
 
 describe('output a chart author controls', () => {
   for (const tools of HELM_VERSIONS) {
