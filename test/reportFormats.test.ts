@@ -103,6 +103,18 @@ describe('--format codeclimate (GitLab Code Quality)', () => {
     assert.deepEqual(JSON.parse(result.stdout), []);
   });
 
+  test('what could not be checked is a blocker issue at its file and line, never an empty (clean) array', () => {
+    const broken = path.join(scratch, 'broken-cc.yaml');
+    writeFileSync(broken, 'apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n');
+    const result = runCli(['scan', broken, '--format', 'codeclimate']);
+    assert.equal(result.status, 2, result.stderr);
+    const issues = assertCodeQuality(result.stdout);
+    assert.equal(issues.length, 1);
+    assert.equal(issues[0]!.severity, 'blocker');
+    assert.equal(issues[0]!.location.path, path.relative(PROJECT_ROOT, broken).split(path.sep).join('/'));
+    assert.match(issues[0]!.description as string, /could not check/);
+  });
+
   test('fingerprints are stable across runs and when lines move; the lines follow', () => {
     const first = assertCodeQuality(runCli(['scan', INSECURE, '--format', 'codeclimate']).stdout);
     assert.deepEqual(assertCodeQuality(runCli(['scan', INSECURE, '--format', 'codeclimate']).stdout), first);

@@ -1,10 +1,10 @@
 // GitLab Code Quality (a subset of the Code Climate issue format), for merge-request widgets: a
 // JSON array with one issue per unsuppressed finding, each with the fields GitLab requires
 // (description, check_name, fingerprint, severity, location.path, location.lines.begin).
-// Suppressed findings are left out (Code Quality has no notion of a dismissed issue); errors make
-// the run exit 2 and are not issues.
+// Suppressed findings are left out (Code Quality has no notion of a dismissed issue). What could
+// not be read or rendered is an issue too (a blocker): a widget must never show such a run as clean.
 import { createHash } from 'node:crypto';
-import type { Finding, Report } from '../types.js';
+import type { Finding, Report, ReportError } from '../types.js';
 import { safeJson } from './escape.js';
 import { TargetPaths } from './targetPaths.js';
 
@@ -77,6 +77,23 @@ export function codeClimateIssues(report: Report): CodeClimateIssue[] {
     });
 }
 
+/** An error as a blocker issue, at its file and line, else at its target. */
+function errorIssue(error: ReportError, paths: TargetPaths): CodeClimateIssue {
+  const file = error.file && error.file !== '<stdin>' ? error.file : (paths.renderedFile(error.target) ?? error.target);
+  const facts = ['error', error.target, error.file, error.line, error.message];
+  return {
+    type: 'issue',
+    check_name: 'k8s-host-namespace/error',
+    description: `hostns-check could not check this: ${error.message}`,
+    categories: ['Bug Risk'],
+    severity: 'blocker',
+    fingerprint: createHash('sha256').update(JSON.stringify(facts)).digest('hex'),
+    location: { path: repositoryPath(file), lines: { begin: Math.max(1, error.line ?? 1) } },
+  };
+}
+
 export function formatCodeClimate(report: Report): string {
-  return safeJson(JSON.stringify(codeClimateIssues(report), null, 2)) + '\n';
+  const paths = new TargetPaths(report.targets);
+  const issues = [...codeClimateIssues(report), ...report.errors.map((error) => errorIssue(error, paths))];
+  return safeJson(JSON.stringify(issues, null, 2)) + '\n';
 }
