@@ -1,5 +1,6 @@
 // What every command shares: the process's streams, the options of every checking command, the
 // report writer and exit code, the debug channel, and the mistakes that are exit 2.
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';
 import { FORMATS, isFormatName } from '../report/formatNames.js';
@@ -98,7 +99,18 @@ export function parseTimeout(text: string): number {
   return seconds;
 }
 
-/** Builds the report of these targets, writes it where the options say, and returns the exit code. */
+/** The configuration file this run read, if any (as loadConfig finds it). */
+async function configFileRead(options: CommonOptions, cwd: string): Promise<string[]> {
+  if (options.config) return [path.resolve(cwd, options.config)];
+  const { findConfigFile } = await import('../config/loadConfig.js');
+  const found = findConfigFile(cwd);
+  return found ? [found] : [];
+}
+
+/**
+ * Builds the report of these targets, writes it where the options say, and returns the exit code.
+ * The files the targets read and the configuration file are never the report's file.
+ */
 export async function writeReport(runs: TargetRun[], options: CommonOptions, io: CliIo): Promise<number> {
   const { formatReport } = await import('../report/formats.js');
   const report = buildReport({
@@ -114,7 +126,7 @@ export async function writeReport(runs: TargetRun[], options: CommonOptions, io:
   const format = isFormatName(options.format) ? options.format : 'text';
   const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase) });
-  if (options.output) writeReportFile(options.output, text, io.cwd);
+  if (options.output) writeReportFile(options.output, text, io.cwd, [...runs.flatMap((r) => r.reads ?? []), ...(await configFileRead(options, io.cwd))]);
   else io.stdout.write(text);
   return exitCodeOf(report, (options.failOn ?? 'error') as FailOn);
 }

@@ -90,19 +90,23 @@ export const manifestsKind: TargetKind<ManifestsSpec> = {
   async open(spec, { cwd, debug }) {
     // Resources that carry Kustomize's origin annotations map through them; the rest to the file.
     const root = path.resolve(cwd, spec.kustomizeRoot ?? '.');
-    const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, cwd, fallback, debug });
+    const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, allowed: [root, cwd], cwd, fallback, debug });
     const unreadable: { file: string; message: string }[] = [];
     let inputs: RenderedInput[];
+    const reads: string[] = [];
     if (spec.argument === '-' && !spec.glob) {
       inputs = [{ chunks: spec.stdin ?? [], file: STDIN_NAME, sourceOf: withOrigins(streamSource) }];
     } else {
-      inputs = (await filesOf(spec, cwd)).map((file) => {
+      const files = await filesOf(spec, cwd);
+      reads.push(...files);
+      inputs = files.map((file) => {
         const shown = path.relative(cwd, file) || file;
         return { chunks: fileChunks(file, shown, unreadable), file: shown, sourceOf: withOrigins(manifestFileSource(shown)) };
       });
     }
     return {
       inputs,
+      reads,
       async finish(outcome) {
         const errors: Problem[] = unreadable.map(({ file, message }) => ({ file, line: null, message }));
         // An empty stream is what a failed `kustomize build ... |` hands on: never a pass.
