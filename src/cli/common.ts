@@ -1,5 +1,6 @@
 // What every command shares: the process's streams, the options of every checking command, the
 // report writer and exit code, the debug channel, and the mistakes that are exit 2.
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { FAIL_ON_LEVELS, buildReport, exitCodeOf, type FailOn } from '../report/buildReport.js';
 import { safeLines } from '../report/escape.js';
@@ -119,7 +120,18 @@ export function parseTimeout(text: string): number {
   return seconds;
 }
 
-/** Builds the report of these targets, writes it where the options say, and returns the exit code. */
+/** The configuration file this run read, if any (as loadConfig finds it). */
+async function configFileRead(options: CommonOptions, cwd: string): Promise<string[]> {
+  if (options.config) return [path.resolve(cwd, options.config)];
+  const { findConfigFile } = await import('../config/loadConfig.js');
+  const found = findConfigFile(cwd);
+  return found ? [found] : [];
+}
+
+/**
+ * Builds the report of these targets, writes it where the options say, and returns the exit code.
+ * The files the targets read and the configuration file are never the report's file.
+ */
 export async function writeReport(runs: TargetRun[], options: CommonOptions & ReviewOptions, io: CliIo, base?: Promise<BaseSide | undefined>): Promise<number> {
   const { formatReport } = await import('../report/formats.js');
   const built = buildReport({
@@ -139,7 +151,7 @@ export async function writeReport(runs: TargetRun[], options: CommonOptions & Re
   const failOn = (options.failOn ?? 'error') as FailOn;
   const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn });
   if (options.output) {
-    writeReportFile(options.output, text, io.cwd);
+    writeReportFile(options.output, text, io.cwd, [...runs.flatMap((r) => r.reads ?? []), ...(await configFileRead(options, io.cwd))]);
     // The report is in the file; the verdict still reaches the person or the log that ran us.
     const { summaryLine } = await import('../report/text.js');
     io.stderr.write(safeLines(`hostns-check: ${summaryLine(report, failOn)}; report written to ${options.output}\n`));

@@ -13,24 +13,41 @@ interface KrmFlags extends ConfigFlags {
   kustomizeRoot?: string;
 }
 
-async function readAll(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
+/**
+ * The most of standard input `krm` reads: a ResourceList is parsed whole (its results are added to
+ * it), and parsing takes some tens of times its size in memory, so 8 MiB stays within a few
+ * hundred MB. A ResourceList of a large overlay (3,000 Deployments: about 2 MB) is a few MB; /dev/zero never ends.
+ */
+export const MAX_KRM_INPUT_BYTES = 8 * 1024 * 1024;
+
+/** Standard input up to the cap; null when there is more (reading stops there). */
+async function readCapped(stream: AsyncIterable<string | Uint8Array>, maxBytes: number): Promise<string | null> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    size += bytes.length;
+    if (size > maxBytes) return null;
+    chunks.push(bytes);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 async function runKrm(options: KrmFlags, { io }: CommandContext): Promise<number> {
-  const [{ loadConfig }, { runKrmFunction }, { formatReport }] = await Promise.all([
+  const [{ loadConfig }, { rejectedInput, runKrmFunction }, { formatReport }] = await Promise.all([
     import('../config/loadConfig.js'),
     import('../targets/kustomize/krmFunction.js'),
     import('../report/formats.js'),
   ]);
   const config = loadConfig(options, io.cwd, noteTo(io));
-  const input = await readAll(io.stdin);
-  const { run, output } = await runKrmFunction(input, {
-    context: targetContext(io, {}, Infinity, config),
-    kustomizeRoot: path.resolve(io.cwd, options.kustomizeRoot ?? '.'),
-  });
+  const input = await readCapped(io.stdin, MAX_KRM_INPUT_BYTES);
+  const { run, output } =
+    input === null
+      ? rejectedInput(`standard input is larger than ${MAX_KRM_INPUT_BYTES / (1024 * 1024)} MiB, more than a ResourceList of any overlay: nothing was checked`)
+      : await runKrmFunction(input, {
+          context: targetContext(io, {}, Infinity, config),
+          kustomizeRoot: path.resolve(io.cwd, options.kustomizeRoot ?? '.'),
+        });
   io.stdout.write(output);
   const report = buildReport({
     version: toolVersion(),

@@ -19,6 +19,8 @@ export type Problem = Omit<ReportError, 'target'>;
 export interface TargetRun {
   target: TargetResult;
   outcome: StreamOutcome;
+  /** Files and folders the target read (absolute; a folder stands for all below it): never a report's file. */
+  reads?: string[];
 }
 
 export function emptyOutcome(): StreamOutcome {

@@ -36,7 +36,7 @@ export async function checkTarget<Spec>(kind: TargetKind<Spec>, spec: Spec, cont
     target.ok = false;
     target.error = failure?.message ?? `${outcome.errors.length} ${kind.documents} could not be read`;
   }
-  return { target, outcome };
+  return { target, outcome, ...(opened?.reads ? { reads: opened.reads } : {}) };
 }
 
 /** The result of a target that failed before its kind could open it (no Helm on PATH, say). */

@@ -27,6 +27,8 @@ export interface OpenedTarget {
   inputs: AsyncIterable<RenderedInput> | Iterable<RenderedInput>;
   /** The chart as the user named it, which configuration exemptions may name. */
   chart?: string;
+  /** Files and folders the target reads (absolute; a folder stands for everything below it), which --output must not replace. */
+  reads?: string[];
   /** After every input is read: the renderer's exit as errors and warnings; may add facts to findings. */
   finish(outcome: StreamOutcome): Promise<TargetEnd>;
   /** Stops whatever still runs and removes scratch files: called once, on every path. */

@@ -3,6 +3,7 @@
 // second render with the chart's own values to say which findings the overrides introduced.
 // Helm is started before anything else is awaited: the later stages (brought in with import())
 // and the configuration load while it renders instead of before.
+import path from 'node:path';
 import { checkStream } from '../../pipeline/checkStream.js';
 import type { StreamOutcome } from '../../pipeline/outcome.js';
 import { noSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
@@ -94,6 +95,12 @@ function defaultsRender(request: HelmTemplateRequest, spec: HelmSpec, context: T
 }
 
 /** The values the user gave, in the form the values mapping reads them. */
+/** The chart (a local folder or archive) and the files of -f and --set-file, absolute. */
+export function helmReads(request: HelmTemplateRequest, cwd: string): string[] {
+  const files = [request.chart, ...request.values, ...request.setFile.map((text) => text.slice(text.indexOf('=') + 1))];
+  return files.filter((file) => file !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(file)).map((file) => path.resolve(cwd, file));
+}
+
 export function userValues(request: HelmTemplateRequest): UserValues {
   const sets = [
     ...request.setJson.map((text) => ({ flag: '--set-json', text })),
@@ -186,6 +193,7 @@ export const helmKind: TargetKind<HelmSpec> = {
       inputs: [{ chunks: run.stdout, file: request.chart, sourceOf }],
       // Exemptions may name the chart as the user gave it.
       chart: request.chart,
+      reads: helmReads(request, context.cwd),
       async finish(outcome) {
         const exit = await run.done;
         shareMain?.({ outcome, exit });

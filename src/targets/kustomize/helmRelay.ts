@@ -3,7 +3,7 @@
 // relay keeps a copy of every render beside the build (read back by the source mapping) and
 // answers Kustomize's `helm version -c --short` probe, which Helm 4 rejects ("unknown shorthand
 // flag: 'c'") and which Kustomize up to 5.8.0 then checks for major version 3.
-import { readFileSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { HELM_RELAY_ENTRY, packageRoot } from '../../process/packageFiles.js';
 
@@ -80,6 +80,13 @@ export function isChartFolder(dir: string): boolean {
 export function saveHelmRender(rendersDir: string, sequence: string, render: HelmRender): void {
   writeFileSync(path.join(rendersDir, `${sequence}${META_SUFFIX}`), JSON.stringify({ chartDir: render.chartDir }));
   writeFileSync(path.join(rendersDir, `${sequence}${RENDER_SUFFIX}`), render.text);
+}
+
+/** Forgets the renders of an earlier build, before the next build of the same overlay. */
+export function clearHelmRenders(rendersDir: string): void {
+  for (const name of readdirSync(rendersDir)) {
+    if (name.endsWith(RENDER_SUFFIX) || name.endsWith(META_SUFFIX)) rmSync(path.join(rendersDir, name), { force: true });
+  }
 }
 
 /** Every render the relay kept, oldest first. */

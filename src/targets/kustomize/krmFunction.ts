@@ -99,7 +99,7 @@ const krmKind: TargetKind<{ input: string; kustomizeRoot: string }> = {
   pathOf: () => KRM_TARGET,
   documents: 'item(s)',
   async open({ input, kustomizeRoot }, { cwd, debug }) {
-    const sourceOf = kustomizeSource({ root: kustomizeRoot, cwd, fallback: noSource, debug });
+    const sourceOf = kustomizeSource({ root: kustomizeRoot, allowed: [kustomizeRoot, cwd], cwd, fallback: noSource, debug });
     return { inputs: [{ chunks: [input], file: STDIN_FILE, sourceOf }], finish: async () => ({}), cleanup() {} };
   },
 };
@@ -119,18 +119,20 @@ function resourceListItems(input: string): unknown[] | string {
   return Array.isArray(items) ? items : 'the ResourceList has no items list';
 }
 
+/** An input that is no ResourceList to add results to (or too large to read): an empty one that carries the error. */
+export function rejectedInput(message: string): KrmOutcome {
+  const run = failedTarget('manifests', KRM_TARGET, message, { file: STDIN_FILE });
+  const output = stringify(
+    { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results: run.outcome.errors.map(errorResult) },
+    { lineWidth: 0 },
+  );
+  return { run, output };
+}
+
 /** Checks a ResourceList given as text. */
 export async function runKrmFunction(input: string, options: KrmOptions): Promise<KrmOutcome> {
   const items = resourceListItems(input);
-  if (typeof items === 'string') {
-    const run = failedTarget('manifests', KRM_TARGET, items, { file: STDIN_FILE });
-    // The input is no ResourceList to add results to: answer with an empty one that carries the error.
-    const output = stringify(
-      { apiVersion: 'config.kubernetes.io/v1', kind: 'ResourceList', items: [], results: run.outcome.errors.map(errorResult) },
-      { lineWidth: 0 },
-    );
-    return { run, output };
-  }
+  if (typeof items === 'string') return rejectedInput(items);
   // A ResourceList is a list kind: the evaluator checks each item, with paths under items[i].
   const run = await checkTarget(krmKind, { input, kustomizeRoot: options.kustomizeRoot }, options.context);
   const itemOf = new Map<Finding, number>();

@@ -1,6 +1,10 @@
 // Builds a Kustomize overlay without touching it: a wrapper kustomization in a scratch folder
 // lists the overlay as its one resource and asks for build metadata (origin and transformer
-// annotations), and Kustomize's output is handed over as a stream, as for `helm template`.
+// annotations), and Kustomize's output is handed over as a stream, as for `helm template`. A
+// second wrapper asks for nothing more than the overlay does: Kustomize's build metadata costs
+// resources x transformers x (transformations so far) (after every transformer, each resource's
+// transformations annotation is parsed and written again), so the plain build gives the verdict
+// and the one with metadata runs only for the provenance of findings, within a budget.
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -57,15 +61,19 @@ export function addedBuildMetadata(overlayDir: string): BuildMetadataOption[] {
   return BUILD_METADATA.filter((option) => !own.has(option));
 }
 
-/** The wrapper's kustomization.yaml. `resources:` must be relative: Kustomize rejects absolute paths there. */
-export function wrapperKustomization(relativeDir: string): string {
+/**
+ * The wrapper's kustomization.yaml. `resources:` must be relative: Kustomize rejects absolute paths
+ * there. A wrapper's buildMetadata replaces the overlay's own (Kustomize hands it down), so the
+ * plain wrapper repeats the options the overlay asks for itself.
+ */
+export function wrapperKustomization(relativeDir: string, options: readonly BuildMetadataOption[] = BUILD_METADATA): string {
   return [
-    '# Written by hostns-check: builds the overlay below with origin annotations; removed after the run.',
+    '# Written by hostns-check: builds the overlay below, with origin annotations when listed; removed after the run.',
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
     `  - ${JSON.stringify(relativeDir)}`,
-    `buildMetadata: [${BUILD_METADATA.join(', ')}]`,
+    ...(options.length > 0 ? [`buildMetadata: [${options.join(', ')}]`] : []),
     '',
   ].join('\n');
 }
@@ -86,6 +94,8 @@ export function kustomizeBuildArgs(style: KustomizeStyle, dir: string, request: 
 export interface KustomizeWorkspace {
   /** The wrapper's folder (real path): origin paths in the output are relative to it. */
   root: string;
+  /** The plain wrapper's folder: the overlay's own build, for the verdict. */
+  plainRoot: string;
   /** The overlay's real path. */
   overlay: string;
   /** The child's $TMPDIR, so what Kustomize and Helm leave behind goes when the workspace does. */
@@ -107,15 +117,19 @@ export function prepareWorkspace(overlayDir: string, realHelm: string | null): K
     // Real paths on both sides, so a symlinked $TMPDIR (macOS /tmp) cannot break the relative path.
     const base = realpathSync(scratch.path);
     const root = path.join(base, 'wrapper');
+    const plainRoot = path.join(base, 'plain');
     const tmpDir = path.join(base, 'tmp');
     const rendersDir = path.join(base, 'helm-renders');
     const relayDir = path.join(base, 'helm-relay');
-    for (const dir of [root, tmpDir, rendersDir, relayDir]) mkdirSync(dir);
+    for (const dir of [root, plainRoot, tmpDir, rendersDir, relayDir]) mkdirSync(dir);
     const overlay = realpathSync(overlayDir);
     const relative = path.relative(root, overlay).split(path.sep).join('/');
     writeFileSync(path.join(root, 'kustomization.yaml'), wrapperKustomization(relative));
+    const added = addedBuildMetadata(overlay);
+    const own = BUILD_METADATA.filter((option) => !added.includes(option));
+    writeFileSync(path.join(plainRoot, 'kustomization.yaml'), wrapperKustomization(path.relative(plainRoot, overlay).split(path.sep).join('/'), own));
     const helmRelay = realHelm ? writeHelmRelay(relayDir, realHelm, rendersDir) : null;
-    return { root, overlay, tmpDir, helmRelay, rendersDir, remove: () => scratch.remove() };
+    return { root, plainRoot, overlay, tmpDir, helmRelay, rendersDir, remove: () => scratch.remove() };
   } catch (error) {
     scratch.remove();
     throw error;

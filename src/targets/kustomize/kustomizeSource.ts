@@ -1,12 +1,14 @@
 // The source mapper for Kustomize output: reads the files that origin and transformer
 // annotations name (once each) and lets kustomizeOrigins.ts decide the line. Resources without
-// an origin go to the fallback mapper, so a plain stream is mapped as before.
-import { readFileSync, readdirSync } from 'node:fs';
+// an origin go to the fallback mapper, so a plain stream is mapped as before. Annotations are data:
+// the files they name are read only inside the folders the user named (folderFiles.ts).
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ParsedManifest } from '../../manifests/parseManifest.js';
 import type { RawDocument } from '../../manifests/splitDocuments.js';
 import type { JsonPath } from '../../types.js';
 import { helmSourceMapper } from '../helm/helmSource.js';
+import { allowedFolders, insidePath, readFileInside, type AllowedFolders } from './folderFiles.js';
 import { helmChartFolder, type GeneratorEntry } from './generators.js';
 import { inexact, resolveKustomizeSource, type OriginalResource } from './kustomizeOrigins.js';
 import { ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION, parseOriginAnnotation, parseTransformationsAnnotation, parseYamlFile, type YamlFile } from './originAnnotations.js';
@@ -25,6 +27,11 @@ export interface HelmDocument {
 export interface KustomizeSourceOptions {
   /** Absolute folder the annotation paths are relative to: the folder Kustomize built. */
   root: string;
+  /**
+   * Folders the files annotations name may be read from (the folder the user named and the
+   * working directory); nothing outside them is read, or said to exist.
+   */
+  allowed: string[];
   /** Reported paths are relative to it. */
   cwd: string;
   /** Annotations taken out of the stream, by document (those left on the resource are read too). */
@@ -53,10 +60,19 @@ function shownPath(cwd: string, absolute: string): string {
  * The `# Source:` name of the one template in a chart folder (not its subcharts) that writes
  * `kind:` this kind; null when none or several do.
  */
-function templateWriting(chartDir: string, kind: string): string | null {
+function templateWriting(chartDir: string, kind: string, allowed: AllowedFolders): string | null {
+  const read = (file: string): string | null => {
+    try {
+      return readFileInside(file, allowed);
+    } catch {
+      return null;
+    }
+  };
   let chartName: string;
   try {
-    chartName = /^name:\s*['"]?([^'"\s#]+)/m.exec(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8'))?.[1] ?? path.basename(chartDir);
+    const chart = read(path.join(chartDir, 'Chart.yaml'));
+    if (chart === null) return null;
+    chartName = /^name:\s*['"]?([^'"\s#]+)/m.exec(chart)?.[1] ?? path.basename(chartDir);
   } catch {
     return null;
   }
@@ -72,8 +88,8 @@ function templateWriting(chartDir: string, kind: string): string | null {
     for (const entry of entries) {
       const rel = `${relative}/${entry.name}`;
       if (entry.isDirectory()) walk(path.join(dir, entry.name), rel);
-      // Helm renders every file of templates/ but partials (_*) and NOTES.txt.
-      else if (!entry.name.startsWith('_') && entry.name !== 'NOTES.txt' && kindLine.test(readFileSync(path.join(dir, entry.name), 'utf8'))) {
+      // Helm renders every file of templates/ but partials (_*) and NOTES.txt; only regular files are read.
+      else if (entry.isFile() && !entry.name.startsWith('_') && entry.name !== 'NOTES.txt' && kindLine.test(read(path.join(dir, entry.name)) ?? '')) {
         found.push(`${chartName}${rel}`);
       }
     }
@@ -83,12 +99,13 @@ function templateWriting(chartDir: string, kind: string): string | null {
 }
 
 export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {
+  const allowed = allowedFolders(options.allowed);
   const files = new Map<string, YamlFile | null>();
   const load = (absolute: string): YamlFile | null => {
     if (!files.has(absolute)) {
       let parsed: YamlFile | null;
       try {
-        parsed = parseYamlFile(absolute, shownPath(options.cwd, absolute), readFileSync(absolute, 'utf8'));
+        parsed = parseYamlFile(absolute, shownPath(options.cwd, absolute), readFileInside(absolute, allowed));
       } catch (error) {
         parsed = null; // unreadable: the finding falls back to the resource's own place
         options.debug?.(`cannot read ${shownPath(options.cwd, absolute)} for source lines (${error instanceof Error ? error.message : String(error)})`);
@@ -145,8 +162,13 @@ export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {
    * chart that writes this kind, and the built resource stands in for Helm's render.
    */
   const fromChart = (query: SourceQuery, resource: FinalResource, kustomization: YamlFile, entry: GeneratorEntry | null): OriginalResource | null => {
-    const chartDir = entry ? helmChartFolder(kustomization, entry) : null;
-    const template = chartDir ? templateWriting(chartDir, resource.kind) : null;
+    let chartDir = entry ? helmChartFolder(kustomization, entry) : null;
+    try {
+      if (chartDir) insidePath(chartDir, allowed);
+    } catch {
+      chartDir = null; // a chart outside the named folders is not read
+    }
+    const template = chartDir ? templateWriting(chartDir, resource.kind, allowed) : null;
     if (!chartDir || !template) return null;
     const mapper = helmMapperFor(chartDir);
     const document: RawDocument = { ...query.document, sourceHeader: template, sourceHeaderLine: null };
@@ -197,7 +219,8 @@ export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {
         file: shownPath(options.cwd, path.resolve(options.root, named)),
         line: 1,
         exact: false,
-        reason: `Kustomize's origin ${named} cannot be read from ${shownPath(options.cwd, options.root)}: pass --kustomize-root with the folder kustomize built`,
+        // One reason for a missing file and a file outside the named folders: never say which.
+        reason: `Kustomize's origin ${named} cannot be read inside ${shownPath(options.cwd, options.root)} or the working directory: pass --kustomize-root with the folder kustomize built`,
       },
     };
   };

@@ -1,16 +1,28 @@
-// A Kustomize overlay as a target: built through a wrapper that adds origin annotations, those
-// annotations taken out of the stream again, each document checked as it arrives and mapped to
-// the base, overlay, patch or component line that wrote it.
+// A Kustomize overlay as a target: built plain for the verdict and, when that build has findings,
+// again through a wrapper that adds origin annotations (within a budget: Kustomize's metadata is
+// superlinear), those annotations taken out of the stream again, each document checked and
+// mapped to the base, overlay, patch or component line that wrote it.
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseManifest } from '../../manifests/parseManifest.js';
 import { splitDocuments } from '../../manifests/splitDocuments.js';
 import { stripAnnotations, type TakenAnnotations } from '../../manifests/stripAnnotations.js';
-import { noSource } from '../../pipeline/sourceMapping.js';
+import { checkStream } from '../../pipeline/checkStream.js';
+import { noSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
 import type { LocatedKustomize } from '../../process/toolLookup.js';
-import { TargetFailure, type TargetKind } from '../targetKind.js';
-import { readHelmRenders } from './helmRelay.js';
-import { KUSTOMIZATION_FILES, addedBuildMetadata, kustomizeBuildArgs, prepareWorkspace, runKustomize, type KustomizeRequest } from './kustomizeBuild.js';
+import { targetId } from '../../types.js';
+import { TargetFailure, type RenderedInput, type TargetKind } from '../targetKind.js';
+import { clearHelmRenders, readHelmRenders } from './helmRelay.js';
+import {
+  KUSTOMIZATION_FILES,
+  addedBuildMetadata,
+  kustomizeBuildArgs,
+  prepareWorkspace,
+  runKustomize,
+  type KustomizeExit,
+  type KustomizeRequest,
+  type KustomizeRun,
+} from './kustomizeBuild.js';
 import { describeKustomizeFailure } from './kustomizeFailure.js';
 import { ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION } from './originAnnotations.js';
 import { kustomizeSource, type HelmDocument } from './kustomizeSource.js';
@@ -37,6 +49,17 @@ async function loadHelmDocuments(rendersDir: string): Promise<HelmDocument[]> {
   return documents;
 }
 
+/** `--load-restrictor LoadRestrictionsNone`, as a flag or after `--`. */
+function loadsAnywhere(request: KustomizeRequest): boolean {
+  const none = 'LoadRestrictionsNone';
+  const args = request.extraArgs;
+  return (
+    request.loadRestrictor === none ||
+    args.includes(`--load-restrictor=${none}`) ||
+    args.some((arg, i) => arg === '--load-restrictor' && args[i + 1] === none)
+  );
+}
+
 /** The overlay folder, or TargetFailure when it is not one. */
 function overlayFolder(dir: string, cwd: string): string {
   const overlay = path.resolve(cwd, dir);
@@ -49,6 +72,29 @@ function overlayFolder(dir: string, cwd: string): string {
   return overlay;
 }
 
+/** A finished build: its whole standard output (Kustomize writes it only at the end anyway). */
+interface Build {
+  chunks: Uint8Array[];
+  exit: KustomizeExit;
+  seconds: number;
+}
+
+function succeeded(exit: KustomizeExit): boolean {
+  return exit.exitCode === 0 && !exit.signal && !exit.timedOut;
+}
+
+/** The shortest time the build with metadata is given, however fast the plain build was. */
+export const PROVENANCE_MIN_SECONDS = 5;
+
+/**
+ * Seconds the build with metadata may take: as long as the plain build again, at least
+ * PROVENANCE_MIN_SECONDS, never past --timeout. Past it, findings point at the overlay (inexact)
+ * and the verdict, from the plain build, stands.
+ */
+export function provenanceBudget(plainSeconds: number, remainingSeconds: number): number {
+  return Math.min(remainingSeconds, Math.max(PROVENANCE_MIN_SECONDS, plainSeconds));
+}
+
 export const kustomizeKind: TargetKind<KustomizeSpec> = {
   type: 'kustomize',
   pathOf: (spec) => spec.request.dir,
@@ -58,50 +104,102 @@ export const kustomizeKind: TargetKind<KustomizeSpec> = {
     const overlay = overlayFolder(request.dir, context.cwd);
     const workspace = prepareWorkspace(overlay, spec.helm);
     const helmCommand = workspace.helmRelay ?? request.helmCommand;
-    const args = kustomizeBuildArgs(spec.kustomize.style, workspace.root, request, helmCommand);
     const command = spec.kustomize.style === 'kubectl' ? 'kubectl kustomize' : 'kustomize build';
-    context.debug?.(`running ${spec.kustomize.path} ${args.map((a) => JSON.stringify(a)).join(' ')}`);
-    const run = runKustomize(spec.kustomize, args, { cwd: context.cwd, env: context.env, timeoutSeconds: context.timeoutSeconds, tmpDir: workspace.tmpDir });
-    let ended = false;
-    const done = run.done.then((exit) => {
-      ended = true;
-      return exit;
-    });
+    const started = Date.now();
+    const runs = new Set<{ run: KustomizeRun; ended: boolean; done: Promise<KustomizeExit> }>();
 
+    /** Runs one build to its end, keeping all of its output. */
+    async function build(root: string, timeoutSeconds: number): Promise<Build> {
+      const args = kustomizeBuildArgs(spec.kustomize.style, root, request, helmCommand);
+      context.debug?.(`running ${spec.kustomize.path} ${args.map((a) => JSON.stringify(a)).join(' ')}`);
+      const begun = Date.now();
+      const run = runKustomize(spec.kustomize, args, { cwd: context.cwd, env: context.env, timeoutSeconds, tmpDir: workspace.tmpDir });
+      const entry = { run, ended: false, done: run.done };
+      runs.add(entry);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of run.stdout) chunks.push(chunk);
+      const exit = await run.done;
+      entry.ended = true;
+      return { chunks, exit, seconds: (Date.now() - begun) / 1000 };
+    }
+
+    const added = addedBuildMetadata(overlay).map((option) => ANNOTATION_OF[option]);
     const taken = new Map<number, TakenAnnotations>();
     let helmDocuments: HelmDocument[] = [];
-    async function* afterHelm(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-      let first = true;
-      for await (const chunk of chunks) {
-        if (first && workspace.helmRelay) helmDocuments = await loadHelmDocuments(workspace.rendersDir);
-        first = false;
-        yield chunk;
-      }
+    const mapper = (fallback: SourceMapper) =>
+      kustomizeSource({
+        root: workspace.root,
+        // The overlay and the working directory (the project, with the overlay's bases); an
+        // annotation the overlay writes itself cannot lead anywhere else, unless the user lifted
+        // Kustomize's own restriction to the overlay (then Kustomize may read any file too).
+        allowed: loadsAnywhere(request) ? [path.parse(workspace.root).root] : [workspace.root, workspace.overlay, context.cwd],
+        cwd: context.cwd,
+        annotationsOf: (query) => taken.get(query.document.index),
+        helmDocuments: () => helmDocuments,
+        fallback,
+        debug: context.debug,
+      });
+    let failed: KustomizeExit | null = null;
+    let warnings = '';
+
+    /** Whether the plain build has anything a source line would be shown for. */
+    async function hasFindings(chunks: Uint8Array[]): Promise<boolean> {
+      const outcome = await checkStream(chunks, { target: targetId(request.dir), file: request.dir, config: await context.config, sourceOf: noSource, suppressions: false });
+      return outcome.findings.length > 0;
     }
-    const added = addedBuildMetadata(overlay).map((option) => ANNOTATION_OF[option]);
-    const stream = stripAnnotations(afterHelm(run.stdout), added, (index, annotations) => taken.set(index, annotations));
-    const sourceOf = kustomizeSource({
-      root: workspace.root,
-      cwd: context.cwd,
-      annotationsOf: (query) => taken.get(query.document.index),
-      helmDocuments: () => helmDocuments,
-      fallback: noSource,
-      debug: context.debug,
-    });
+
+    async function* inputs(): AsyncGenerator<RenderedInput> {
+      const plain = await build(workspace.plainRoot, context.timeoutSeconds);
+      if (!succeeded(plain.exit)) {
+        failed = plain.exit;
+        return;
+      }
+      warnings = plain.exit.stderr;
+      if (workspace.helmRelay) helmDocuments = await loadHelmDocuments(workspace.rendersDir);
+      // The overlay's own build already carries both annotations, or nothing needs a source line.
+      if (added.length === 0 || !(await hasFindings(plain.chunks))) {
+        yield { chunks: plain.chunks, file: request.dir, sourceOf: mapper(noSource) };
+        return;
+      }
+      const remaining = context.timeoutSeconds - (Date.now() - started) / 1000;
+      const budget = provenanceBudget(plain.seconds, remaining);
+      if (workspace.helmRelay) clearHelmRenders(workspace.rendersDir);
+      const withMetadata = budget > 0 ? await build(workspace.root, budget) : null;
+      if (withMetadata && succeeded(withMetadata.exit)) {
+        if (workspace.helmRelay) helmDocuments = await loadHelmDocuments(workspace.rendersDir);
+        const chunks = withMetadata.chunks;
+        async function* built() {
+          yield* chunks;
+        }
+        const stream = stripAnnotations(built(), added, (index, annotations) => taken.set(index, annotations));
+        yield { chunks: stream, file: request.dir, sourceOf: mapper(noSource) };
+        return;
+      }
+      const why = withMetadata?.exit.timedOut
+        ? `Kustomize's build metadata (which file and patch wrote each resource) did not finish within ${Math.round(budget)} s for this overlay (its cost grows with resources times patches)`
+        : "Kustomize's build with build metadata failed";
+      context.debug?.(`${why}; findings point at the overlay`);
+      const reason = `${why}; the finding points at the overlay, not at the line that sets the value`;
+      const atOverlay: SourceMapper = () => ({ source: { file: request.dir, line: 1, exact: false, reason } });
+      yield { chunks: plain.chunks, file: request.dir, sourceOf: mapper(atOverlay) };
+    }
+
     return {
-      inputs: [{ chunks: stream, file: request.dir, sourceOf }],
+      inputs: inputs(),
+      reads: [overlay],
       async finish() {
-        const exit = await done;
-        if (exit.exitCode === 0 && !exit.signal && !exit.timedOut) {
-          if (exit.stderr.trim()) context.warn(exit.stderr);
+        if (!failed) {
+          if (warnings.trim()) context.warn(warnings);
           return {};
         }
-        const message = describeKustomizeFailure(exit, workspace.overlay, command, context.timeoutSeconds);
+        const message = describeKustomizeFailure(failed, workspace.overlay, command, context.timeoutSeconds);
         return { failure: { file: request.dir, line: null, message } };
       },
       async cleanup() {
-        if (!ended) run.kill();
-        await done;
+        for (const entry of runs) {
+          if (!entry.ended) entry.run.kill();
+          await entry.done;
+        }
         workspace.remove();
       },
     };

@@ -186,14 +186,16 @@ export const manifestsKind: TargetKind<ManifestsSpec> = {
   async open(spec, { cwd, debug }) {
     // Resources that carry Kustomize's origin annotations map through them; the rest to the file.
     const root = path.resolve(cwd, spec.kustomizeRoot ?? '.');
-    const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, cwd, fallback, debug });
+    const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, allowed: [root, cwd], cwd, fallback, debug });
     const unreadable: { file: string; message: string }[] = [];
     const skipped: Problem[] = [];
     let inputs: RenderedInput[];
+    const reads: string[] = [];
     if (spec.argument === '-' && !spec.glob) {
       inputs = [{ chunks: spec.stdin ?? [], file: STDIN_NAME, sourceOf: withOrigins(streamSource) }];
     } else {
       const listing = await filesOf(spec, cwd);
+      reads.push(...listing.files);
       const shownOf = (file: string) => path.relative(cwd, file) || file;
       for (const { file, reason } of listing.refused) unreadable.push({ file: shownOf(file), message: `${shownOf(file)} ${reason}` });
       for (const { file, reason } of listing.skipped) skipped.push({ file: shownOf(file), line: null, message: `${shownOf(file)} ${reason}` });
@@ -204,6 +206,7 @@ export const manifestsKind: TargetKind<ManifestsSpec> = {
     }
     return {
       inputs,
+      reads,
       async finish(outcome) {
         const errors: Problem[] = unreadable.map(({ file, message }) => ({ file, line: null, message }));
         // An empty stream is what a failed `kustomize build ... |` hands on: never a pass.
