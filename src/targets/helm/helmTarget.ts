@@ -145,7 +145,9 @@ export const helmKind: TargetKind<HelmSpec> = {
       const { helmSourceMapper } = await import('./helmSource.js');
       const trees = spec.chartTrees;
       const loadTree = trees ? (chart: string, cwd: string) => trees.get(chart, cwd) : undefined;
-      const mapper = helmSourceMapper({ chart: request.chart, user: userValues(request), cwd: context.cwd, loadTree, debug: context.debug });
+      // Mapping honours --timeout like the render: past it, findings keep their # Source: file.
+      const limits = { deadline: Date.now() + context.timeoutSeconds * 1000 };
+      const mapper = helmSourceMapper({ chart: request.chart, user: userValues(request), cwd: context.cwd, loadTree, debug: context.debug, limits });
       // Helm is still rendering (it writes everything at the end): read the chart meanwhile.
       mapper.prepare();
       sourceOf = mapper;
