@@ -2,7 +2,7 @@
 // values lines that set its value.
 import type { RawDocument } from '../../manifests/splitDocuments.js';
 import type { JsonPath, SourceLocation } from '../../types.js';
-import { loadChartTree, resolveSourceHeader, type ChartNode } from './chartTree.js';
+import { loadChartTree, resolveSourceHeader, unreadReason, type ChartNode } from './chartTree.js';
 import { streamSource, type SourceMapper, type SourceQuery } from '../../pipeline/sourceMapping.js';
 import { TemplateIndex, WalkStopped, type RenderedStep, type WalkLimits } from './templateWalk.js';
 import { ValuesFiles, valuesOrigins, type UserValues } from './valuesOrigins.js';
@@ -54,7 +54,7 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
   let index: TemplateIndex | null = null;
   /** Why the chart's files could not be read: mapping is best effort, the render's verdict stands. */
   let unreadable: string | null = null;
-  const files = new ValuesFiles(options.cwd);
+  const files = new ValuesFiles(options.cwd, options.debug);
   const prepare = () => {
     if (tree !== undefined) return;
     try {
@@ -73,7 +73,12 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
     const header = query.document.sourceHeader;
     const located = tree && header ? resolveSourceHeader(tree, header) : null;
     if (!tree || !index || !located) {
-      const reason = tree ? 'the # Source: template is not among the chart files' : (unreadable ?? 'the chart is not a local folder or archive');
+      const notRead = tree && header ? unreadReason(tree, header) : null;
+      const reason = tree
+        ? notRead
+          ? `the # Source: template was not read for mapping: ${notRead}`
+          : 'the # Source: template is not among the chart files'
+        : (unreadable ?? 'the chart is not a local folder or archive');
       return withReason(fallback, reason);
     }
     const file = index.file(located.chart, located.file);
