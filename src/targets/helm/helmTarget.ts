@@ -7,12 +7,12 @@ import { checkStream } from '../../pipeline/checkStream.js';
 import type { StreamOutcome } from '../../pipeline/outcome.js';
 import { noSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
 import { targetId, type Finding } from '../../types.js';
-import type { TargetContext, TargetKind } from '../targetKind.js';
+import { TargetFailure, type TargetContext, type TargetKind } from '../targetKind.js';
 import { copyChartForWriting } from './chartCopy.js';
 import type { ChartNode, SharedChartTrees } from './chartTree.js';
 import { describeHelmFailure } from './helmFailure.js';
 import { runHelmTemplate, type HelmExit, type HelmRun, type HelmTemplateRequest } from './helmTemplate.js';
-import type { UserValues } from './valuesOrigins.js';
+import { MAX_VALUES_BYTES, refusedValuesFile, setFileFiles, type UserValues } from './valuesOrigins.js';
 
 export interface HelmSpec {
   request: HelmTemplateRequest;
@@ -118,12 +118,29 @@ async function chartFileShown(chart: string, cwd: string, file: string): Promise
   return found ? found.chart.display(found.file) : file;
 }
 
+/**
+ * The user's values files are inputs Helm reads before it renders: one that is a FIFO, a device
+ * or a socket (Helm would wait on it, or read /dev/zero until memory runs out) or that is larger
+ * than any real values file stops the target before Helm starts, naming the file.
+ */
+function refuseUnusableValuesFiles(request: HelmTemplateRequest, cwd: string): void {
+  const named = [
+    ...request.values.map((file) => ({ flag: '--values', file, maxBytes: MAX_VALUES_BYTES })),
+    ...request.setFile.flatMap((flag) => setFileFiles(flag).map((file) => ({ flag: '--set-file', file, maxBytes: null }))),
+  ];
+  for (const { flag, file, maxBytes } of named) {
+    const why = refusedValuesFile(file, cwd, maxBytes);
+    if (why) throw new TargetFailure(`${file} (${flag}) cannot be used: ${why}`, file);
+  }
+}
+
 export const helmKind: TargetKind<HelmSpec> = {
   type: 'helm',
   pathOf: (spec) => spec.request.chart,
   documents: 'rendered document(s)',
   async open(spec, context) {
     const { request } = spec;
+    refuseUnusableValuesFiles(request, context.cwd);
     const copy = request.dependencyUpdate ? copyChartForWriting(request.chart, context.cwd) : null;
     const effective = copy ? { ...request, chart: copy.chart } : request;
     const run = stoppable(runHelmTemplate(effective, { ...context, helm: spec.helm }));
