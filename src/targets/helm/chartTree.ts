@@ -301,7 +301,13 @@ export function unreadReason(root: ChartNode, header: string): string | null {
     chart = child;
     i += 2;
   }
-  return chart.unread?.get(parts.slice(i).join('/')) ?? null;
+  // The file itself, or a linked folder it sits in.
+  const rest = parts.slice(i);
+  for (let end = rest.length; end > 0; end--) {
+    const why = chart.unread?.get(rest.slice(0, end).join('/'));
+    if (why) return why;
+  }
+  return null;
 }
 
 /** Every chart in the tree, the root first. */
