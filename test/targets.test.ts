@@ -173,24 +173,29 @@ test('--debug says why a finding could not be mapped to the file an annotation n
 });
 
 describe('a symlinked folder under templates/', () => {
-  // Helm follows the link (and says so on standard error); the tool renders, checks and maps it too.
+  // Helm follows the link (and says so on standard error); the tool renders, checks and maps it
+  // too, while the link stays inside the chart folder.
   const root = path.join(scratch, 'linked');
   mkdirSync(path.join(root, 'chart', 'templates'), { recursive: true });
-  mkdirSync(path.join(root, 'shared'));
+  mkdirSync(path.join(root, 'chart', 'shared'));
   writeFileSync(path.join(root, 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: linked\nversion: 0.1.0\n');
   writeFileSync(path.join(root, 'chart', 'values.yaml'), 'hostNetwork: true\n');
-  writeFileSync(path.join(root, 'shared', 'pod.yaml'), POD.replace('hostNetwork: true', 'hostNetwork: {{ .Values.hostNetwork }}'));
-  symlinkSync(path.join('..', '..', 'shared'), path.join(root, 'chart', 'templates', 'pods'));
+  writeFileSync(path.join(root, 'chart', 'shared', 'pod.yaml'), POD.replace('hostNetwork: true', 'hostNetwork: {{ .Values.hostNetwork }}'));
+  symlinkSync(path.join('..', 'shared'), path.join(root, 'chart', 'templates', 'pods'));
 
-  test('reading the chart follows the link, and a link back up the tree is not walked again', () => {
+  test('reading the chart follows a link inside it, not one out of it, and a link back up the tree is not walked again', () => {
     const looped = path.join(scratch, 'looped');
     mkdirSync(path.join(looped, 'templates'), { recursive: true });
+    mkdirSync(path.join(looped, 'inside'));
     writeFileSync(path.join(looped, 'Chart.yaml'), 'apiVersion: v2\nname: looped\nversion: 0.1.0\n');
     writeFileSync(path.join(looped, 'templates', 'pod.yaml'), POD);
-    symlinkSync(path.join('..', '..', 'linked', 'shared'), path.join(looped, 'templates', 'pods'));
+    writeFileSync(path.join(looped, 'inside', 'pod.yaml'), POD);
+    symlinkSync(path.join('..', 'inside'), path.join(looped, 'templates', 'pods'));
+    symlinkSync(path.join('..', '..', 'linked', 'chart', 'shared'), path.join(looped, 'templates', 'outside'));
     symlinkSync('..', path.join(looped, 'templates', 'loop'));
     const tree = loadChartTree('looped', scratch);
     assert.deepEqual([...(tree?.files.keys() ?? [])].filter((file) => file.startsWith('templates/')).sort(), ['templates/pod.yaml', 'templates/pods/pod.yaml']);
+    assert.match(tree?.unread?.get('templates/outside') ?? '', /leads out of the chart folder/);
   });
 
   for (const tools of HELM_VERSIONS) {

@@ -1,12 +1,13 @@
 // The configuration: a file (`--config`, else `.hostns-check.yaml` found upward from the working
 // directory) and flags over it. Every mistake names the file and line.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { CHECK_IDS, isCheckId, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
 import { yamlErrorText } from '../manifests/parseManifest.js';
-import { ConfigError, readFailureText } from './configError.js';
+import { ConfigError } from './configError.js';
+import { readConfigText } from './configText.js';
 
 export { ConfigError };
 
@@ -78,13 +79,7 @@ function parseMinUid(value: unknown, file: string | null, line: number | null): 
 }
 
 export function readConfigFile(absolute: string, shown: string): RuleConfig {
-  let text: string;
-  try {
-    text = readFileSync(absolute, 'utf8');
-  } catch (error) {
-    throw new ConfigError(shown, null, `cannot read the configuration file: ${readFailureText(error)}`);
-  }
-  return parseConfigText(text, shown);
+  return parseConfigText(readConfigText(absolute, shown), shown);
 }
 
 /**

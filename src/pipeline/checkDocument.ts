@@ -1,5 +1,6 @@
 // One document through the stages: quick kind look, parse, rules, sources, suppressions. Pure
-// apart from the source mapper's file reads; synchronous, so a batch of documents is checked in one go.
+// apart from the source mapper's file reads; it yields to the event loop between findings when
+// mapping them takes long, so a signal or a timer is never kept waiting.
 import { MAX_DOCUMENT_CHARS, type RawDocument } from '../manifests/splitDocuments.js';
 import { parseManifest } from '../manifests/parseManifest.js';
 import { formatJsonPath } from '../manifests/jsonPath.js';
@@ -10,6 +11,7 @@ import { RULE_ID, type Finding, type RuleConfig, type TargetId } from '../types.
 import type { StreamOutcome } from './outcome.js';
 import type { SourceMapper } from './sourceMapping.js';
 import { applySuppressions, type DocumentFinding } from './suppressFindings.js';
+import { yieldIfBusy } from './yieldToEvents.js';
 
 /** What checking a stream of documents needs besides the documents. */
 export interface StreamContext {
@@ -31,8 +33,8 @@ export interface DocumentContext extends StreamContext {
   today: string;
 }
 
-/** Checks one document and adds what it found to `outcome`. Synchronous, and the same on any thread. */
-export function checkDocument(raw: RawDocument, context: DocumentContext, outcome: StreamOutcome): void {
+/** Checks one document and adds what it found to `outcome`. */
+export async function checkDocument(raw: RawDocument, context: DocumentContext, outcome: StreamOutcome): Promise<void> {
   const problem = (line: number | null, message: string) => ({ target: context.target, file: context.file, line, message });
   if (raw.tooLarge !== undefined) {
     const mib = (raw.tooLarge / 1024 / 1024).toFixed(0);
@@ -69,6 +71,7 @@ export function checkDocument(raw: RawDocument, context: DocumentContext, outcom
       outcome.errors.push(problem(at?.line ?? raw.startLine, `${formatJsonPath(bad.path)}: ${bad.message}; the pod spec cannot be checked`));
     }
     for (const violation of evaluation.violations) {
+      await yieldIfBusy();
       const rendered = manifest.locate(violation.path) ?? (violation.anchorPath ? manifest.locate(violation.anchorPath) : null);
       const mapping = context.sourceOf({
         document: raw,

@@ -11,7 +11,7 @@ export async function checkStream(chunks: AsyncIterable<string | Uint8Array> | I
   const documentContext: DocumentContext = { ...context, today: todayIso() };
   const outcome = emptyOutcome();
   try {
-    for await (const batch of splitDocumentBatches(chunks)) for (const raw of batch) checkDocument(raw, documentContext, outcome);
+    for await (const batch of splitDocumentBatches(chunks)) for (const raw of batch) await checkDocument(raw, documentContext, outcome);
   } catch (error) {
     if (!(error instanceof InvalidEncodingError)) throw error;
     // What came before the bad bytes is still checked and reported.

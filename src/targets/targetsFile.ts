@@ -1,10 +1,11 @@
 // The `targets:` list of the configuration file: every chart, overlay and manifest set that
 // `hostns-check run` checks, each with its own values. Strict, with the line of every mistake.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { emptyHelmRequest, type HelmTemplateRequest } from './helm/helmTemplate.js';
-import { ConfigError, readFailureText } from '../config/configError.js';
+import { ConfigError } from '../config/configError.js';
+import { readConfigText } from '../config/configText.js';
 
 export interface HelmTargetSpec {
   type: 'helm';
@@ -180,12 +181,7 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
 /** The targets of a configuration file (an empty list when it has none). */
 export function readTargetsFile(file: string, cwd: string): TargetSpec[] {
   const shown = path.relative(cwd, path.resolve(cwd, file)) || file;
-  let text: string;
-  try {
-    text = readFileSync(path.resolve(cwd, file), 'utf8');
-  } catch (error) {
-    throw new ConfigError(shown, null, `cannot read the configuration file: ${readFailureText(error)}`);
-  }
+  const text = readConfigText(path.resolve(cwd, file), shown);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, version: '1.1' });
   if (!isMap(doc.contents)) return [];

@@ -1,9 +1,10 @@
 // A chart and its subcharts as Helm sees them (folders and .tgz archives under charts/, aliases),
 // so a `# Source:` header can be turned back into a file a person can open.
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
+import { mebibytes, readRegularFile, RefusedFile } from '../../process/regularFile.js';
 import { tarEntries } from './tarArchive.js';
 
 export interface ChartNode {
@@ -13,6 +14,8 @@ export interface ChartNode {
   valuesKey: string;
   /** Chart-relative path -> text, for Chart.yaml, values.yaml and everything under templates/. */
   files: Map<string, string>;
+  /** Chart-relative paths of files that were not read, and why (a link out of the chart, a FIFO). */
+  unread?: Map<string, string>;
   /** How a chart-relative path is shown to the user (relative to the working directory). */
   display(relative: string): string;
   parent: ChartNode | null;
@@ -26,6 +29,34 @@ interface Dependency {
 
 const TEXT_FILE = /^(Chart\.yaml|values\.yaml|templates\/.+)$/;
 
+/** What mapping needs from a chart: its text files, and its subcharts under charts/. */
+function wanted(relative: string): boolean {
+  return TEXT_FILE.test(relative) || /^(templates|charts)(\/|$)/.test(relative);
+}
+
+/**
+ * Helm's own limit on a chart's expanded files: its chart loader's MaxDecompressedChartSize
+ * (100 MiB), which Helm 4 applies to archives and folders alike. No chart comes near it.
+ */
+export const MAX_CHART_BYTES = 100 * 1024 * 1024;
+/**
+ * Files of one archive, or under templates/ and charts/ of one folder. Helm counts bytes, not
+ * files; real charts have a few hundred files at most, and each entry costs the tool a little.
+ */
+export const MAX_CHART_ENTRIES = 20_000;
+/** An archive's expanded tar stream: the files, and a header and a long-name record per entry. */
+const MAX_TAR_BYTES = MAX_CHART_BYTES + MAX_CHART_ENTRIES * 2 * 512;
+/** Everything expanded for one tree: nested subchart archives add up, each within the limits above. */
+const MAX_TREE_EXPANDED_BYTES = 4 * MAX_TAR_BYTES;
+
+/** A chart (or one of its archives) is beyond a limit: it is not read for mapping at all. */
+export class ChartTooLarge extends Error {}
+
+/** How much expanding one tree's archives may still take. */
+interface TreeBudget {
+  expanded: number;
+}
+
 /** Loads a chart folder or .tgz; null when it is neither (a remote chart). */
 export function loadChartTree(chart: string, cwd: string): ChartNode | null {
   const absolute = path.resolve(cwd, chart);
@@ -36,52 +67,129 @@ export function loadChartTree(chart: string, cwd: string): ChartNode | null {
     return null;
   }
   const shown = path.relative(cwd, absolute) || '.';
-  if (info.isDirectory()) return fromFiles(readFolder(absolute), (rel) => path.join(shown, rel), null, null);
+  const budget: TreeBudget = { expanded: MAX_TREE_EXPANDED_BYTES };
+  if (info.isDirectory()) {
+    const folder = readFolder(absolute);
+    return fromFiles(folder.files, (rel) => path.join(shown, rel), null, null, budget, folder.unread);
+  }
   if (/\.tgz$|\.tar\.gz$/.test(absolute)) {
-    const archive = readArchive(readFileSync(absolute));
+    const archive = readArchive(readChartFile(absolute, shown, MAX_TAR_BYTES), shown, budget);
     if (!archive) return null;
-    return fromFiles(archive.files, (rel) => `${shown}!/${archive.top}/${rel}`, null, null);
+    return fromFiles(archive.files, (rel) => `${shown}!/${archive.top}/${rel}`, null, null, budget);
   }
   return null;
 }
 
+/** A file of the chart, within what is left of the chart's bytes; beyond them the chart is not read. */
+function readChartFile(file: string, shown: string, left: number): Buffer {
+  try {
+    return readRegularFile(file, left);
+  } catch (error) {
+    if (error instanceof RefusedFile && error.problem === 'size') {
+      throw new ChartTooLarge(`${shown}: the chart's files are larger than ${mebibytes(MAX_CHART_BYTES)}, Helm's own limit for a chart`);
+    }
+    throw error;
+  }
+}
+
+function isInside(folder: string, file: string): boolean {
+  const relative = path.relative(folder, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
 /**
- * The chart's files by chart-relative path. Symbolic links are followed, to files and to folders,
- * as Helm's loader follows them; a folder already being walked (a link loop) is not entered again.
+ * The chart's files by chart-relative path, only those mapping needs (Chart.yaml, values.yaml,
+ * templates/, charts/). Symbolic links are followed, to files and to folders, while they stay
+ * inside the chart folder; a link that leads out of it, a FIFO, a device or a socket is not read
+ * (`unread` says why). A folder already being walked (a link loop) is not entered again. Helm 4's
+ * limit on a chart's bytes bounds what is read.
  */
-function readFolder(root: string): Map<string, Buffer> {
+function readFolder(root: string): { files: Map<string, Buffer>; unread: Map<string, string> } {
   const files = new Map<string, Buffer>();
+  const unread = new Map<string, string>();
+  const top = realpathSync(root);
   const walking = new Set<string>();
+  let bytes = 0;
+  let entries = 0;
   const walk = (dir: string, prefix: string) => {
     const real = realpathSync(dir);
     if (walking.has(real)) return;
     walking.add(real);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (!wanted(rel)) continue;
+      if (++entries > MAX_CHART_ENTRIES) throw new ChartTooLarge(`the chart holds more than ${MAX_CHART_ENTRIES} files under templates/ and charts/`);
       const full = path.join(dir, entry.name);
-      const kind = entry.isSymbolicLink() ? statSync(full, { throwIfNoEntry: false }) : entry;
-      if (kind?.isDirectory()) walk(full, rel);
-      else if (kind?.isFile()) {
-        if (TEXT_FILE.test(rel) || rel.startsWith('charts/')) files.set(rel, readFileSync(full));
+      let kind: { isDirectory(): boolean; isFile(): boolean } = entry;
+      if (entry.isSymbolicLink()) {
+        let target;
+        try {
+          target = realpathSync(full);
+        } catch {
+          unread.set(rel, 'it is a symbolic link that leads nowhere');
+          continue;
+        }
+        if (!isInside(top, target)) {
+          unread.set(rel, 'it is a symbolic link that leads out of the chart folder; only files inside the chart are read');
+          continue;
+        }
+        kind = statSync(target);
       }
+      if (kind.isDirectory()) walk(full, rel);
+      else if (kind.isFile()) {
+        if (!TEXT_FILE.test(rel) && !rel.startsWith('charts/')) continue;
+        try {
+          const data = readChartFile(full, rel, MAX_CHART_BYTES - bytes);
+          bytes += data.length;
+          files.set(rel, data);
+        } catch (error) {
+          if (!(error instanceof RefusedFile)) throw error;
+          unread.set(rel, error.message); // swapped for something else since the look above
+        }
+      } else unread.set(rel, 'it is not a regular file (a FIFO, a device or a socket)');
     }
     walking.delete(real);
   };
   walk(root, '');
-  return files;
+  return { files, unread };
 }
 
-/** A chart archive's files, relative to its single top folder. */
-function readArchive(gzipped: Buffer): { top: string; files: Map<string, Buffer> } | null {
+/**
+ * A chart archive's files, relative to its single top folder: only those mapping needs, copied
+ * out so the expanded archive is dropped at once. The archive is expanded within Helm's limit
+ * (never more memory than that), and within what is left of the tree's budget.
+ */
+function readArchive(gzipped: Buffer, shown: string, budget: TreeBudget): { top: string; files: Map<string, Buffer> } | null {
+  const limit = Math.min(MAX_TAR_BYTES, budget.expanded);
+  const tooLarge = () =>
+    new ChartTooLarge(
+      limit < MAX_TAR_BYTES
+        ? `${shown} and the chart's other archives expand to more than ${mebibytes(MAX_TREE_EXPANDED_BYTES)} in all`
+        : `${shown} expands to more than Helm's own limit for a chart (${mebibytes(MAX_CHART_BYTES)})`,
+    );
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(gzipped, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
+    throw error;
+  }
+  budget.expanded -= tar.length;
   let top: string | null = null;
   const files = new Map<string, Buffer>();
-  for (const entry of tarEntries(gunzipSync(gzipped))) {
+  let entries = 0;
+  let bytes = 0;
+  for (const entry of tarEntries(tar)) {
+    if (++entries > MAX_CHART_ENTRIES) throw new ChartTooLarge(`${shown} holds more than ${MAX_CHART_ENTRIES} files`);
+    bytes += entry.data.length;
+    if (bytes > MAX_CHART_BYTES) throw tooLarge();
     const slash = entry.name.indexOf('/');
     if (slash === -1) continue;
     const first = entry.name.slice(0, slash);
     top ??= first;
     if (first !== top) continue;
-    files.set(entry.name.slice(slash + 1), entry.data);
+    const rel = entry.name.slice(slash + 1);
+    if (TEXT_FILE.test(rel) || rel.startsWith('charts/')) files.set(rel, Buffer.from(entry.data));
   }
   return top ? { top, files } : null;
 }
@@ -91,6 +199,8 @@ function fromFiles(
   display: (relative: string) => string,
   parent: ChartNode | null,
   valuesKey: string | null,
+  budget: TreeBudget,
+  unread: Map<string, string> = new Map(),
 ): ChartNode | null {
   const chartYaml = all.get('Chart.yaml');
   if (!chartYaml) return null;
@@ -104,6 +214,8 @@ function fromFiles(
   const files = new Map<string, string>();
   for (const [rel, data] of all) if (TEXT_FILE.test(rel)) files.set(rel, data.toString('utf8'));
   const node: ChartNode = { name, valuesKey: name, files, display, parent, children: new Map() };
+  const own = new Map([...unread].filter(([rel]) => !rel.startsWith('charts/')));
+  if (own.size > 0) node.unread = own;
 
   // Subcharts: folders and archives directly under charts/.
   const subFolders = new Map<string, Map<string, Buffer>>();
@@ -118,21 +230,24 @@ function fromFiles(
   const subcharts: { chartName: string; load: (key: string) => ChartNode | null }[] = [];
   for (const [folder, files] of subFolders) {
     const chartName = chartNameOf(files.get('Chart.yaml'));
-    if (chartName) subcharts.push({ chartName, load: (key) => fromFiles(files, (rel) => display(`charts/${folder}/${rel}`), node, key) });
+    const prefix = `charts/${folder}/`;
+    const below = new Map([...unread].filter(([rel]) => rel.startsWith(prefix)).map(([rel, why]) => [rel.slice(prefix.length), why]));
+    if (chartName) subcharts.push({ chartName, load: (key) => fromFiles(files, (rel) => display(`${prefix}${rel}`), node, key, budget, below) });
   }
   for (const [rel, data] of all) {
     const match = /^charts\/([^/]+\.tgz)$/.exec(rel);
     if (!match) continue;
     let archive;
     try {
-      archive = readArchive(data);
-    } catch {
+      archive = readArchive(data, display(rel), budget);
+    } catch (error) {
+      if (error instanceof ChartTooLarge) throw error;
       continue; // a broken archive: Helm will say so itself
     }
     const chartName = archive && chartNameOf(archive.files.get('Chart.yaml'));
     if (archive && chartName) {
       const shown = display(rel);
-      subcharts.push({ chartName, load: (key) => fromFiles(archive.files, (r) => `${shown}!/${archive.top}/${r}`, node, key) });
+      subcharts.push({ chartName, load: (key) => fromFiles(archive.files, (r) => `${shown}!/${archive.top}/${r}`, node, key, budget) });
     }
   }
   const dependencies = Array.isArray(meta.dependencies) ? meta.dependencies : [];
@@ -171,6 +286,28 @@ export function resolveSourceHeader(root: ChartNode, header: string): { chart: C
   }
   const file = parts.slice(i).join('/');
   return chart.files.has(file) ? { chart, file } : null;
+}
+
+/** Why the file a `# Source:` header names was not read (a link out of the chart, a FIFO), if it was not. */
+export function unreadReason(root: ChartNode, header: string): string | null {
+  const parts = header.split('/');
+  if (parts[0] !== root.name) return null;
+  let chart = root;
+  let i = 1;
+  while (parts[i] === 'charts') {
+    const name = parts[i + 1];
+    const child = name === undefined ? undefined : chart.children.get(name);
+    if (!child) break;
+    chart = child;
+    i += 2;
+  }
+  // The file itself, or a linked folder it sits in.
+  const rest = parts.slice(i);
+  for (let end = rest.length; end > 0; end--) {
+    const why = chart.unread?.get(rest.slice(0, end).join('/'));
+    if (why) return why;
+  }
+  return null;
 }
 
 /** Every chart in the tree, the root first. */

@@ -1,9 +1,10 @@
 // Maps a finding in `helm template` output to the template line that wrote the key and the
 // values lines that set its value.
+import type { RawDocument } from '../../manifests/splitDocuments.js';
 import type { JsonPath, SourceLocation } from '../../types.js';
-import { loadChartTree, resolveSourceHeader, type ChartNode } from './chartTree.js';
+import { loadChartTree, resolveSourceHeader, unreadReason, type ChartNode } from './chartTree.js';
 import { streamSource, type SourceMapper, type SourceQuery } from '../../pipeline/sourceMapping.js';
-import { TemplateIndex, type RenderedStep } from './templateWalk.js';
+import { TemplateIndex, WalkStopped, type RenderedStep, type WalkLimits } from './templateWalk.js';
 import { ValuesFiles, valuesOrigins, type UserValues } from './valuesOrigins.js';
 
 export interface HelmSourceOptions {
@@ -15,11 +16,22 @@ export interface HelmSourceOptions {
   loadTree?: (chart: string, cwd: string) => ChartNode | null;
   /** Told why the chart could not be read for mapping (--debug). */
   debug?: (text: string) => void;
+  /** The template walk's budget and deadline (the run's --timeout); defaults for the rest. */
+  limits?: Partial<WalkLimits>;
+}
+
+const linesOf = new WeakMap<RawDocument, string[]>();
+
+/** A rendered document's lines, split once for all its findings. */
+function documentLines(document: RawDocument): string[] {
+  let lines = linesOf.get(document);
+  if (!lines) linesOf.set(document, (lines = document.text.split('\n')));
+  return lines;
 }
 
 /** The rendered steps of a path below the resource, each with the rendered line it is on. */
 function renderedSteps(query: SourceQuery, path: JsonPath): RenderedStep[] {
-  const lines = query.document.text.split('\n');
+  const lines = documentLines(query.document);
   const below = path.slice(query.resourcePath.length);
   return below.map((segment, i) => {
     const position = query.locate([...query.resourcePath, ...below.slice(0, i + 1)]);
@@ -42,12 +54,12 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
   let index: TemplateIndex | null = null;
   /** Why the chart's files could not be read: mapping is best effort, the render's verdict stands. */
   let unreadable: string | null = null;
-  const files = new ValuesFiles(options.cwd);
+  const files = new ValuesFiles(options.cwd, options.debug);
   const prepare = () => {
     if (tree !== undefined) return;
     try {
       tree = (options.loadTree ?? loadChartTree)(options.chart, options.cwd);
-      index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0) : null;
+      index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0, options.limits) : null;
     } catch (error) {
       tree = null;
       index = null;
@@ -61,14 +73,26 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
     const header = query.document.sourceHeader;
     const located = tree && header ? resolveSourceHeader(tree, header) : null;
     if (!tree || !index || !located) {
-      const reason = tree ? 'the # Source: template is not among the chart files' : (unreadable ?? 'the chart is not a local folder or archive');
+      const notRead = tree && header ? unreadReason(tree, header) : null;
+      const reason = tree
+        ? notRead
+          ? `the # Source: template was not read for mapping: ${notRead}`
+          : 'the # Source: template is not among the chart files'
+        : (unreadable ?? 'the chart is not a local folder or archive');
       return withReason(fallback, reason);
     }
     const file = index.file(located.chart, located.file);
     const missing = query.rendered !== null && query.locate(query.path) === null;
     const path = missing && query.anchorPath ? query.anchorPath : query.path;
     const steps = renderedSteps(query, path);
-    const walked = file && steps.length > 0 ? index.walk(file, steps, missing) : null;
+    let walked;
+    try {
+      walked = file && steps.length > 0 ? index.walk(file, steps, missing) : null;
+    } catch (error) {
+      if (!(error instanceof WalkStopped)) throw error;
+      options.debug?.(`${error.message}; the finding points at its # Source: template file`);
+      return withReason({ source: { file: located.chart.display(located.file), line: fallback.source?.line ?? 1, exact: false } }, error.message);
+    }
     if (!walked) {
       return withReason(
         { source: { file: located.chart.display(located.file), line: fallback.source?.line ?? 1, exact: false } },

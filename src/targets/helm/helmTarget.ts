@@ -8,12 +8,12 @@ import { checkStream } from '../../pipeline/checkStream.js';
 import type { StreamOutcome } from '../../pipeline/outcome.js';
 import { noSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
 import { targetId, type Finding } from '../../types.js';
-import type { OpenedTarget, TargetContext, TargetKind } from '../targetKind.js';
+import { TargetFailure, type OpenedTarget, type TargetContext, type TargetKind } from '../targetKind.js';
 import { copyChartForWriting, dependencyRepositories, type ChartCopy } from './chartCopy.js';
 import type { ChartNode, SharedChartTrees } from './chartTree.js';
 import { describeDependencyFailure, describeHelmFailure } from './helmFailure.js';
 import { runHelmDependencyUpdate, runHelmTemplate, type HelmExit, type HelmRun, type HelmTemplateRequest } from './helmTemplate.js';
-import type { UserValues } from './valuesOrigins.js';
+import { MAX_VALUES_BYTES, refusedValuesFile, setFileFiles, type UserValues } from './valuesOrigins.js';
 
 export interface HelmSpec {
   request: HelmTemplateRequest;
@@ -94,13 +94,13 @@ function defaultsRender(request: HelmTemplateRequest, spec: HelmSpec, context: T
   return rendered;
 }
 
-/** The values the user gave, in the form the values mapping reads them. */
 /** The chart (a local folder or archive) and the files of -f and --set-file, absolute. */
 export function helmReads(request: HelmTemplateRequest, cwd: string): string[] {
   const files = [request.chart, ...request.values, ...request.setFile.map((text) => text.slice(text.indexOf('=') + 1))];
   return files.filter((file) => file !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(file)).map((file) => path.resolve(cwd, file));
 }
 
+/** The values the user gave, in the form the values mapping reads them. */
 export function userValues(request: HelmTemplateRequest): UserValues {
   const sets = [
     ...request.setJson.map((text) => ({ flag: '--set-json', text })),
@@ -140,12 +140,29 @@ async function fetchDependencies(copy: ChartCopy, spec: HelmSpec, context: Targe
   return { inputs: [], finish: () => Promise.resolve({ failure }), cleanup: () => copy.remove() };
 }
 
+/**
+ * The user's values files are inputs Helm reads before it renders: one that is a FIFO, a device
+ * or a socket (Helm would wait on it, or read /dev/zero until memory runs out) or that is larger
+ * than any real values file stops the target before Helm starts, naming the file.
+ */
+function refuseUnusableValuesFiles(request: HelmTemplateRequest, cwd: string): void {
+  const named = [
+    ...request.values.map((file) => ({ flag: '--values', file, maxBytes: MAX_VALUES_BYTES })),
+    ...request.setFile.flatMap((flag) => setFileFiles(flag).map((file) => ({ flag: '--set-file', file, maxBytes: null }))),
+  ];
+  for (const { flag, file, maxBytes } of named) {
+    const why = refusedValuesFile(file, cwd, maxBytes);
+    if (why) throw new TargetFailure(`${file} (${flag}) cannot be used: ${why}`, file);
+  }
+}
+
 export const helmKind: TargetKind<HelmSpec> = {
   type: 'helm',
   pathOf: (spec) => spec.request.chart,
   documents: 'rendered document(s)',
   async open(spec, context) {
     const { request } = spec;
+    refuseUnusableValuesFiles(request, context.cwd);
     const copy = request.dependencyUpdate ? copyChartForWriting(request.chart, context.cwd) : null;
     if (copy?.copied) {
       let failed: OpenedTarget | null;
@@ -179,7 +196,9 @@ export const helmKind: TargetKind<HelmSpec> = {
       const { helmSourceMapper } = await import('./helmSource.js');
       const trees = spec.chartTrees;
       const loadTree = trees ? (chart: string, cwd: string) => trees.get(chart, cwd) : undefined;
-      const mapper = helmSourceMapper({ chart: request.chart, user: userValues(request), cwd: context.cwd, loadTree, debug: context.debug });
+      // Mapping honours --timeout like the render: past it, findings keep their # Source: file.
+      const limits = { deadline: Date.now() + context.timeoutSeconds * 1000 };
+      const mapper = helmSourceMapper({ chart: request.chart, user: userValues(request), cwd: context.cwd, loadTree, debug: context.debug, limits });
       // Helm is still rendering (it writes everything at the end): read the chart meanwhile.
       mapper.prepare();
       sourceOf = mapper;

@@ -107,20 +107,38 @@ function outputColumn(line: TemplateLine, action: Action): number {
   return match ? Number(match[1]) : line.indent;
 }
 
-/** A template line as a pattern for the rendered line: literal text kept, actions as wildcards. */
+const patternCache = new WeakMap<TemplateLine, RegExp>();
+
+/** The first action that ends after `offset` (actions are in text order and do not overlap). */
+function firstActionEndingAfter(actions: readonly Action[], offset: number): number {
+  let low = 0;
+  let high = actions.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (actions[middle]!.end <= offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** A template line as a pattern for the rendered line: literal text kept, actions as wildcards. Compiled once per line. */
 export function linePattern(file: TemplateFile, line: TemplateLine): RegExp {
+  const cached = patternCache.get(line);
+  if (cached) return cached;
   let pattern = '';
   let cursor = line.start;
   const end = line.start + line.text.length;
-  for (const action of file.actions) {
-    if (action.end <= line.start) continue;
+  for (let i = firstActionEndingAfter(file.actions, line.start); i < file.actions.length; i++) {
+    const action = file.actions[i]!;
     if (action.start >= end) break;
     pattern += literalPattern(file.text.slice(cursor, Math.max(cursor, action.start)));
     pattern += '.*';
     cursor = Math.min(action.end, end);
   }
   pattern += literalPattern(file.text.slice(cursor, end));
-  return new RegExp(`^${pattern.trim().replace(/^(\\s\*)+/, '')}$`);
+  const compiled = new RegExp(`^${pattern.trim().replace(/^(\\s\*)+/, '')}$`);
+  patternCache.set(line, compiled);
+  return compiled;
 }
 
 function literalPattern(text: string): string {
@@ -168,10 +186,51 @@ interface Parent {
   lastIndex: number | null;
 }
 
+/**
+ * How much the walk may do. A chart controls its templates: a named template that includes
+ * itself, or many that include each other, would otherwise make the walk explore an exponential
+ * number of paths (Helm never runs them when they sit in a branch it does not take).
+ */
+export interface WalkLimits {
+  /** Steps (a block searched, an include followed) one finding's walk may take. */
+  stepsPerWalk: number;
+  /** Steps all walks of the index together may take; past it every walk stops at once. */
+  stepsInAll: number;
+  /** Named templates open at once (includes within includes). */
+  includeDepth: number;
+  /** How often one named template may be open at once (a template that includes itself). */
+  sameTemplate: number;
+  /** Date.now() past which every walk stops (the run's --timeout), or null. */
+  deadline: number | null;
+}
+
+/**
+ * Far above what a real chart needs: a finding's walk through the corpus charts takes at most
+ * 185 steps and a whole chart 511; a pod of 4,000 literal containers takes 5 per finding, 20,000
+ * in all. A step costs a few microseconds, so even the whole budget is spent in about a second
+ * (and the pipeline yields between findings meanwhile). A recursive named template is followed
+ * twice, enough to see what it writes.
+ */
+export const DEFAULT_WALK_LIMITS: WalkLimits = { stepsPerWalk: 5_000, stepsInAll: 500_000, includeDepth: 24, sameTemplate: 2, deadline: null };
+
+/** The walk gave up: past its budget or the run's deadline. The message is the reason shown. */
+export class WalkStopped extends Error {}
+
+interface WalkState {
+  steps: number;
+  /** Named templates open now, by name: how many times each. */
+  open: Map<string, number>;
+  depth: number;
+}
+
 export class TemplateIndex {
   private readonly files = new Map<string, TemplateFile>();
   private defines: Map<string, { chart: ChartNode; path: string }[]> | null = null;
-  private readonly walks = new Map<string, WalkResult | null>();
+  private readonly walks = new Map<string, WalkResult | null | WalkStopped>();
+  private readonly limits: WalkLimits;
+  /** Steps taken by every walk so far. */
+  private spent = 0;
+  private state: WalkState = { steps: 0, open: new Map(), depth: 0 };
 
   /**
    * `hasValues` says whether a values path is set anywhere (values files or flags): of two
@@ -180,7 +239,24 @@ export class TemplateIndex {
   constructor(
     private readonly root: ChartNode,
     private readonly hasValues: (chart: ChartNode, path: ValuesSegment[]) => boolean = () => false,
-  ) {}
+    limits: Partial<WalkLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_WALK_LIMITS, ...limits };
+  }
+
+  /** Counts one step of the current walk; throws WalkStopped past a budget or the deadline. */
+  private step(): void {
+    const { limits, state } = this;
+    state.steps++;
+    this.spent++;
+    if (state.steps > limits.stepsPerWalk) throw new WalkStopped(`the template walk took more than ${limits.stepsPerWalk} steps (named templates that include each other?)`);
+    if (this.spent > limits.stepsInAll) throw new WalkStopped(`the template walks of this chart took more than ${limits.stepsInAll} steps in all`);
+    if (limits.deadline !== null && (this.spent & 63) === 0 && Date.now() > limits.deadline) throw this.pastDeadline();
+  }
+
+  private pastDeadline(): WalkStopped {
+    return new WalkStopped('source mapping stopped at the --timeout deadline');
+  }
 
   private rank(result: WalkResult): number {
     return (result.exact ? 4 : 0) + (result.values ? 1 : 0) + (result.values && this.hasValues(result.values.chart, result.values.path) ? 2 : 0);
@@ -234,9 +310,19 @@ export class TemplateIndex {
   walk(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean): WalkResult | null {
     // Findings often share a path and its rendered lines (every container of one pod, say).
     const key = JSON.stringify([file.chart.display(file.file), steps, anchorOnly]);
-    if (this.walks.has(key)) return this.walks.get(key) ?? null;
-    const result = this.walkUncached(file, steps, anchorOnly);
-    this.walks.set(key, result);
+    let result = this.walks.get(key);
+    if (result === undefined) {
+      if (this.limits.deadline !== null && Date.now() > this.limits.deadline) throw this.pastDeadline();
+      this.state = { steps: 0, open: new Map(), depth: 0 };
+      try {
+        result = this.walkUncached(file, steps, anchorOnly);
+      } catch (error) {
+        if (!(error instanceof WalkStopped)) throw error;
+        result = error;
+      }
+      this.walks.set(key, result);
+    }
+    if (result instanceof WalkStopped) throw result;
     return result;
   }
 
@@ -267,6 +353,7 @@ export class TemplateIndex {
   private descend(parent: Parent, steps: readonly RenderedStep[], at: number, anchorOnly: boolean, depth: number): WalkResult | null {
     const step = steps[at];
     if (depth > 40 || step === undefined) return null;
+    this.step();
     const last = at === steps.length - 1;
     const candidates = typeof step.segment === 'number' ? this.itemCandidates(parent, step) : this.keyCandidates(parent, step);
     let best: WalkResult | null = null;
@@ -298,10 +385,14 @@ export class TemplateIndex {
   /** Lines directly under the parent that write the key, those matching the rendered line first. */
   private keyCandidates(parent: Parent, step: RenderedStep): { line: TemplateLine; parent: Parent }[] {
     const { file } = parent;
-    const lines = parent.block.map((i) => file.lines[i]!);
-    const keyed = lines.filter((l) => l.key !== null && l.dashCol === null && l.keyCol > parent.col);
-    const childCol = Math.min(...keyed.map((l) => l.keyCol));
-    const candidates = keyed.filter((l) => l.keyCol === childCol && l.key === step.segment);
+    const byKey = memo(parent.block, `keys:${parent.col}`, () => {
+      const keyed = parent.block.map((i) => file.lines[i]!).filter((l) => l.key !== null && l.dashCol === null && l.keyCol > parent.col);
+      const childCol = keyed.reduce((min, l) => Math.min(min, l.keyCol), Infinity);
+      const map = new Map<string, TemplateLine[]>();
+      for (const line of keyed) if (line.keyCol === childCol) map.set(line.key!, [...(map.get(line.key!) ?? []), line]);
+      return map;
+    });
+    const candidates = [...(byKey.get(String(step.segment)) ?? [])];
     if (parent.itemLine && parent.itemLine.key === step.segment) candidates.unshift(parent.itemLine);
     return byPattern(file, candidates, step.line).map((line) => ({ line, parent: this.childParent(parent, line, line.keyCol, false) }));
   }
@@ -309,13 +400,11 @@ export class TemplateIndex {
   /** List items under the parent that can be the rendered item, the likeliest first. */
   private itemCandidates(parent: Parent, step: RenderedStep): { line: TemplateLine; parent: Parent }[] {
     const { file } = parent;
-    const lines = parent.block.map((i) => file.lines[i]!);
-    const dashed = lines.filter((l) => l.dashCol !== null && l.dashCol >= parent.col && l.hasContent);
-    if (dashed.length === 0) return [];
-    const itemCol = Math.min(...dashed.map((l) => l.dashCol as number));
-    const items = dashed.filter((l) => l.dashCol === itemCol);
+    const list = memo(parent.block, `items:${parent.col}`, () => itemList(file, parent.block.map((i) => file.lines[i]!), parent.col));
+    const { items } = list;
+    if (items.length === 0) return [];
     const index = step.segment as number;
-    const matching = step.line === null ? items : items.filter((l) => linePattern(file, l).test(step.line as string));
+    const matching = step.line === null ? items : list.matching(step.line);
     // Literal items in the same number as rendered ones: the item at the same position.
     const atIndex = index < items.length ? items[index] : undefined;
     const ordered = matching.length > 1 && matching.length === items.length && atIndex ? [atIndex, ...matching.filter((l) => l !== atIndex)] : matching;
@@ -328,21 +417,25 @@ export class TemplateIndex {
 
   private childParent(parent: Parent, line: TemplateLine, col: number, isItem: boolean): Parent {
     const { file } = parent;
-    const position = parent.block.indexOf(line.no - 1);
-    const block: number[] = [];
-    const indentless = !isItem && line.hasContent && file.lines[line.no - 1]!.text.trimEnd().endsWith(':');
-    for (let k = position + 1; k < parent.block.length; k++) {
-      const lineIndex = parent.block[k]!;
-      const candidate = file.lines[lineIndex]!;
-      if (candidate.hasContent) {
-        const column = candidate.dashCol ?? candidate.keyCol;
-        const continuesList = indentless && candidate.dashCol === col;
-        if (column <= col && !continuesList) break;
-      } else if (candidate.outputs.length > 0) {
-        if (candidate.outputs.every((a) => outputColumn(candidate, a) <= col)) continue;
+    const block = memo(parent.block, `child:${line.no}:${col}:${isItem}`, () => {
+      const positions = memo(parent.block, 'positions', () => new Map(parent.block.map((lineIndex, k) => [lineIndex, k])));
+      const position = positions.get(line.no - 1) ?? -1;
+      const lines: number[] = [];
+      const indentless = !isItem && line.hasContent && file.lines[line.no - 1]!.text.trimEnd().endsWith(':');
+      for (let k = position + 1; k < parent.block.length; k++) {
+        const lineIndex = parent.block[k]!;
+        const candidate = file.lines[lineIndex]!;
+        if (candidate.hasContent) {
+          const column = candidate.dashCol ?? candidate.keyCol;
+          const continuesList = indentless && candidate.dashCol === col;
+          if (column <= col && !continuesList) break;
+        } else if (candidate.outputs.length > 0) {
+          if (candidate.outputs.every((a) => outputColumn(candidate, a) <= col)) continue;
+        }
+        lines.push(lineIndex);
       }
-      block.push(lineIndex);
-    }
+      return lines;
+    });
     return {
       file,
       block,
@@ -370,11 +463,17 @@ export class TemplateIndex {
     }
     let fallback: WalkResult | null = null;
     for (const { line, action } of producers) {
+      this.step();
       const scope = scopeAt(file.actions, parent.regionFrom, action.start, parent.regionScope);
       const call = includeCall(action.body);
       if (call) {
         const define = this.define(call.name, file.chart);
-        if (define) {
+        const { open } = this.state;
+        const times = open.get(call.name) ?? 0;
+        // A template already open that often, or includes nested too deep: not followed (Helm
+        // does not run such a branch here, or the walk learns nothing new from it).
+        if (define && times < this.limits.sameTemplate && this.state.depth < this.limits.includeDepth) {
+          this.step();
           const data = resolveExpression(call.argument, scope);
           const body: Parent = {
             file: define.file,
@@ -386,7 +485,15 @@ export class TemplateIndex {
             regionScope: scopeWithData(data),
             lastIndex: parent.lastIndex,
           };
-          const inner = this.descend(body, steps, at, anchorOnly, depth + 1);
+          open.set(call.name, times + 1);
+          this.state.depth++;
+          let inner: WalkResult | null;
+          try {
+            inner = this.descend(body, steps, at, anchorOnly, depth + 1);
+          } finally {
+            open.set(call.name, times);
+            this.state.depth--;
+          }
           if (inner && inner.exact) return inner;
           if (inner && !fallback) fallback = inner;
         }
@@ -437,12 +544,64 @@ function byPattern(file: TemplateFile, candidates: TemplateLine[], rendered: str
   return [...matching, ...candidates.filter((l) => !matching.includes(l))];
 }
 
+const blockMemo = new WeakMap<readonly number[], Map<string, unknown>>();
+
+/**
+ * What the walk derives from a block of lines (its keys, its list items, the block under one of
+ * its lines), computed once per block: every finding of a pod walks the same blocks, and
+ * recomputing them per finding made a template with thousands of containers quadratic.
+ */
+function memo<T>(block: readonly number[], key: string, compute: () => T): T {
+  let cache = blockMemo.get(block);
+  if (!cache) blockMemo.set(block, (cache = new Map<string, unknown>()));
+  if (cache.has(key)) return cache.get(key) as T;
+  const value = compute();
+  cache.set(key, value);
+  return value;
+}
+
+/** Whether any action stands on the line (its pattern then has wildcards). */
+function hasActions(file: TemplateFile, line: TemplateLine): boolean {
+  const action = file.actions[firstActionEndingAfter(file.actions, line.start)];
+  return action !== undefined && action.start < line.start + line.text.length;
+}
+
+/** The list items of a block, and which of them can be a rendered item's line. */
+function itemList(file: TemplateFile, lines: TemplateLine[], col: number): { items: TemplateLine[]; matching(rendered: string): TemplateLine[] } {
+  const dashed = lines.filter((l) => l.dashCol !== null && l.dashCol >= col && l.hasContent);
+  if (dashed.length === 0) return { items: [], matching: () => [] };
+  const itemCol = dashed.reduce((min, l) => Math.min(min, l.dashCol as number), Infinity);
+  const items = dashed.filter((l) => l.dashCol === itemCol);
+  // A line without actions can only match a rendered line with the same text once spaces are
+  // dropped: those are found by a lookup, only lines with actions are tried one by one.
+  const literal = new Map<string, TemplateLine[]>();
+  const patterned: TemplateLine[] = [];
+  for (const item of items) {
+    if (hasActions(file, item)) patterned.push(item);
+    else {
+      const key = item.text.replace(/\s+/g, '');
+      literal.set(key, [...(literal.get(key) ?? []), item]);
+    }
+  }
+  return {
+    items,
+    matching(rendered) {
+      const found = [...(literal.get(rendered.replace(/\s+/g, '')) ?? []), ...patterned].filter((l) => linePattern(file, l).test(rendered));
+      return found.sort((a, b) => a.no - b.no);
+    },
+  };
+}
+
 function fillIndex(path: ValuesSegment[], index: number | null): ValuesSegment[] {
   return path.map((segment) => (segment === '*' ? (index ?? '*') : segment));
 }
 
 /** The documents of a template file (split at `---`), outside named templates. */
+const regionsCache = new WeakMap<TemplateFile, { from: number; lines: number[] }[]>();
+
 function documentRegions(file: TemplateFile): { from: number; lines: number[] }[] {
+  const cached = regionsCache.get(file);
+  if (cached) return cached;
   const regions: { from: number; lines: number[] }[] = [];
   let current = { from: 0, lines: [] as number[] };
   for (let i = 0; i < file.lines.length; i++) {
@@ -456,6 +615,7 @@ function documentRegions(file: TemplateFile): { from: number; lines: number[] }[
     if (line.hasContent || line.outputs.length > 0) current.lines.push(i);
   }
   if (current.lines.length > 0) regions.push(current);
+  regionsCache.set(file, regions);
   return regions;
 }
 

@@ -1,9 +1,11 @@
 // Which values settings stand behind a value, in Helm's order of precedence: --set* flags, then
 // -f files (the later first), then parent charts' values (the top-most first), then the chart's
 // own values.yaml; `global` is shared by every chart of the tree.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { parseSimpleYaml } from '../../manifests/fastParse.js';
 import { parseManifest } from '../../manifests/parseManifest.js';
+import { mebibytes, readRegularFile, RefusedFile } from '../../process/regularFile.js';
 import type { RawDocument } from '../../manifests/splitDocuments.js';
 import type { JsonPath, Position, ValuesOrigin } from '../../types.js';
 import type { ChartNode } from './chartTree.js';
@@ -89,27 +91,90 @@ function startsWith(path: readonly ValuesSegment[], prefix: readonly ValuesSegme
   return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
+/**
+ * The largest values file: Helm's chart loader long held each chart file to 5 MiB
+ * (MaxDecompressedFileSize), and no real values file comes near it (the largest of the corpus
+ * charts', datadog's, is 160 KiB). A user's -f file above it is refused before Helm starts.
+ */
+export const MAX_VALUES_BYTES = 5 * 1024 * 1024;
+/**
+ * Above this size a values file is read for lines only when it is plain block YAML (the fast,
+ * linear reader): the full YAML parser needs seconds and hundreds of MiB for a few MiB of flow
+ * mappings. Real values files are block YAML, and far smaller.
+ */
+export const MAX_FULLY_PARSED_VALUES_BYTES = 512 * 1024;
+
+const isUrl = (file: string) => /^[a-z]+:\/\//i.test(file);
+
+/**
+ * Why a file the user gave as values (`-f`, `--set-file`) cannot be used, or null: a FIFO, a
+ * device or a socket (Helm would wait on it or read it forever), or a values file above the cap.
+ * A file that cannot be opened is left to Helm, which says so itself.
+ */
+export function refusedValuesFile(file: string, cwd: string, maxBytes: number | null): string | null {
+  if (isUrl(file) || file === '-') return null;
+  let fd: number;
+  try {
+    fd = openSync(path.resolve(cwd, file), constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      const kind = stat.isFIFO() ? 'a FIFO (named pipe)' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isSocket() ? 'a socket' : stat.isDirectory() ? 'a folder' : 'not a file';
+      return `it is ${kind}, not a regular file`;
+    }
+    if (maxBytes !== null && stat.size > maxBytes) return `it is larger than ${mebibytes(maxBytes)} (${mebibytes(stat.size)}), far beyond any real values file`;
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The files of --set-file flags (`key=path,key2=path2`). */
+export function setFileFiles(flag: string): string[] {
+  return splitUnescaped(flag, ',')
+    .map((assignment) => assignment.slice(assignment.indexOf('=') + 1))
+    .filter((file) => file !== '');
+}
+
 /** Reads and caches values files with positions. */
 export class ValuesFiles {
   private readonly cache = new Map<string, ((path: JsonPath) => Position | null) | null>();
 
-  constructor(private readonly cwd: string) {}
+  constructor(
+    private readonly cwd: string,
+    private readonly debug?: (text: string) => void,
+  ) {}
 
   /** A user file as the report shows it: relative to the working directory (URLs as given). */
   shown(file: string): string {
-    if (/^[a-z]+:\/\//i.test(file)) return file;
+    if (isUrl(file)) return file;
     return path.relative(this.cwd, path.resolve(this.cwd, file)) || file;
   }
 
-  /** A values file's positions, read with the manifest parser (its fast path, most of the time). */
-  private parse(key: string, text: () => string): ((path: JsonPath) => Position | null) | null {
+  /**
+   * A values file's positions, read with the manifest parser (its fast path, most of the time).
+   * Nothing for a file that cannot be read, is above the cap, or is too large for the full parser
+   * and not plain block YAML: the finding then names no line of it.
+   */
+  private parse(key: string, shown: string, text: () => string): ((path: JsonPath) => Position | null) | null {
     if (!this.cache.has(key)) {
       let locate: ((path: JsonPath) => Position | null) | null = null;
       try {
-        const raw: RawDocument = { text: text(), startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 };
-        const parsed = parseManifest(raw);
-        if (parsed.errors.length === 0 && parsed.manifests.length === 1) locate = parsed.manifests[0]!.locate;
-      } catch {
+        const content = text();
+        if (content.length > MAX_VALUES_BYTES) throw new RefusedFile(`it is larger than ${mebibytes(MAX_VALUES_BYTES)}`, 'size');
+        if (content.length > MAX_FULLY_PARSED_VALUES_BYTES) {
+          locate = parseSimpleYaml(content, 1)?.locate ?? null;
+          if (!locate) this.debug?.(`${shown} is not read for values lines: above ${mebibytes(MAX_FULLY_PARSED_VALUES_BYTES)} only plain block YAML is read`);
+        } else {
+          const raw: RawDocument = { text: content, startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 };
+          const parsed = parseManifest(raw);
+          if (parsed.errors.length === 0 && parsed.manifests.length === 1) locate = parsed.manifests[0]!.locate;
+        }
+      } catch (error) {
+        if (error instanceof RefusedFile) this.debug?.(`${shown} is not read for values lines: ${error.message}`);
         locate = null;
       }
       this.cache.set(key, locate);
@@ -124,14 +189,16 @@ export class ValuesFiles {
 
   /** The 1-based line where a values path is written in a user file, or null when it is not. */
   lineInUserFile(file: string, segments: readonly ValuesSegment[]): number | null {
-    if (/^[a-z]+:\/\//i.test(file)) return null;
-    return this.line(this.parse(`user:${file}`, () => readFileSync(path.resolve(this.cwd, file), 'utf8')), segments);
+    if (isUrl(file)) return null;
+    const read = () => readRegularFile(path.resolve(this.cwd, file), MAX_VALUES_BYTES).toString('utf8');
+    return this.line(this.parse(`user:${file}`, this.shown(file), read), segments);
   }
 
   lineInChart(chart: ChartNode, segments: readonly ValuesSegment[]): number | null {
     const text = chart.files.get('values.yaml');
     if (text === undefined) return null;
-    return this.line(this.parse(`chart:${chart.display('values.yaml')}`, () => text), segments);
+    const shown = chart.display('values.yaml');
+    return this.line(this.parse(`chart:${shown}`, shown, () => text), segments);
   }
 }
 
