@@ -3,6 +3,7 @@
 //   1. scan throughput on a generated 50 MB stream (MB/s, peak RSS)
 //   2. hostns-check helm versus helm template alone (wall-time ratio and added milliseconds)
 //   3. run over 40 generated targets, --concurrency 1 versus the default
+//   4. the standalone executable's start-up versus the npm command's
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -235,6 +236,27 @@ if (probe.status !== 0 && probe.status !== 1) {
   say('| --concurrency 1 | default (CPUs) | ratio |');
   say('| --- | --- | --- |');
   say(`| ${s.toFixed(0)} ms | ${p.toFixed(0)} ms | ${(p / s).toFixed(2)} |`);
+}
+say('');
+
+// 4
+say('## 4. standalone executable versus the npm command');
+say('');
+const standalone = path.join(scratch, 'hostns-check-standalone');
+const built = spawnSync(process.execPath, [path.join(root, 'scripts/sea.mjs'), '--out', standalone], { encoding: 'utf8' });
+if (built.status !== 0) {
+  say(`The standalone executable could not be built here (exit ${built.status}: ${(built.stderr || built.stdout).trim().split('\n').pop()}); not measured.`);
+} else {
+  // Interleaved, so both see the same machine speed; start-up on a one-document scan.
+  const npmCommand = [];
+  const single = [];
+  for (let i = 0; i < runs; i++) {
+    npmCommand.push(timed(bin, ['scan', empty, '--format', 'json']));
+    single.push(timed(standalone, ['scan', empty, '--format', 'json']));
+  }
+  say('| start-up (`scan` of one small document) | npm command (`bin/hostns-check.js`) | standalone executable |');
+  say('| --- | --- | --- |');
+  say(`| median of ${runs} | ${median(npmCommand).toFixed(0)} ms | ${median(single).toFixed(0)} ms |`);
 }
 say('');
 
