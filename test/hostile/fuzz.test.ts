@@ -10,23 +10,12 @@ import { main } from '../../src/cli/main.js';
 import { parseManifestFully } from '../../src/manifests/parseManifest.js';
 import { splitDocuments } from '../../src/manifests/splitDocuments.js';
 import { FIXTURES, assertNoStackTrace } from '../support/runCli.js';
+import { random } from '../support/random.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? 20261126);
 const iterations = Number(process.env.FUZZ_ITERATIONS ?? 2000);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-fuzz-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** A small, seedable generator (mulberry32), so a failing case can be replayed. */
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const corpus = readdirSync(path.join(FIXTURES, 'manifests'), { recursive: true })
   .map(String)

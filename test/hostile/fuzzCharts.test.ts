@@ -16,23 +16,12 @@ import { helmSourceMapper } from '../../src/targets/helm/helmSource.js';
 import { targetId, type SourceLocation } from '../../src/types.js';
 import { PROJECT_ROOT } from '../support/runCli.js';
 import { HELM_VERSIONS } from '../support/tools.js';
+import { random } from '../support/random.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? 20261202);
 const iterations = Number(process.env.FUZZ_CHART_ITERATIONS ?? 1500);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-fuzz-charts-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** mulberry32, as in fuzz.test.ts: small and seedable, so a failing case can be replayed. */
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = ['\n', '  ', '- ', ': ', '{', '}', '[', ']', '"', "'", '&a ', '*a', '<<: *a', '|', '>', '#', '\t', 'true', '~', '9100', 'hostNetwork: true', 'agent:', 'global:', '---', '\u2028', '\ufeff', '!!str ', 'null'];
 

@@ -17,24 +17,13 @@ import { splitDocuments, type RawDocument } from '../../src/manifests/splitDocum
 import { FIELDS_NEVER_READ, kindNeverHoldsPods } from '../../src/rules/findPodSpecs.js';
 import { HELM4, KUBECTL_132, KUBECTL_133, PROJECT_ROOT, sharedDir } from '../support/tools.js';
 import { yamlFilesUnder } from '../support/yamlFiles.js';
+import { random } from '../support/random.js';
 
 const seed = Number(process.env.FUZZ_SEED ?? 20261127);
 const mutations = Number(process.env.KUBECTL_MUTATIONS ?? 8500);
 const kubectl = [KUBECTL_133, KUBECTL_132].find((file) => existsSync(file)) ?? null;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-kubectl-decode-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** mulberry32, as in fuzz.test.ts: a small seedable generator. */
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Scalars whose reading differs between YAML 1.1, YAML 1.2, go-yaml and JavaScript. */
 const SCALARS = [

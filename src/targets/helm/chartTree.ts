@@ -271,8 +271,8 @@ function chartNameOf(chartYaml: Buffer | undefined): string | null {
   }
 }
 
-/** `umbrella/charts/agent/templates/ds.yaml` -> the agent chart and `templates/ds.yaml`. */
-export function resolveSourceHeader(root: ChartNode, header: string): { chart: ChartNode; file: string } | null {
+/** The chart a `# Source:` header lands in (through `charts/<name>/`) and the path segments left inside it. */
+function chartOfHeader(root: ChartNode, header: string): { chart: ChartNode; rest: string[] } | null {
   const parts = header.split('/');
   if (parts[0] !== root.name) return null;
   let chart = root;
@@ -284,25 +284,23 @@ export function resolveSourceHeader(root: ChartNode, header: string): { chart: C
     chart = child;
     i += 2;
   }
-  const file = parts.slice(i).join('/');
-  return chart.files.has(file) ? { chart, file } : null;
+  return { chart, rest: parts.slice(i) };
+}
+
+/** `umbrella/charts/agent/templates/ds.yaml` -> the agent chart and `templates/ds.yaml`. */
+export function resolveSourceHeader(root: ChartNode, header: string): { chart: ChartNode; file: string } | null {
+  const found = chartOfHeader(root, header);
+  if (!found) return null;
+  const file = found.rest.join('/');
+  return found.chart.files.has(file) ? { chart: found.chart, file } : null;
 }
 
 /** Why the file a `# Source:` header names was not read (a link out of the chart, a FIFO), if it was not. */
 export function unreadReason(root: ChartNode, header: string): string | null {
-  const parts = header.split('/');
-  if (parts[0] !== root.name) return null;
-  let chart = root;
-  let i = 1;
-  while (parts[i] === 'charts') {
-    const name = parts[i + 1];
-    const child = name === undefined ? undefined : chart.children.get(name);
-    if (!child) break;
-    chart = child;
-    i += 2;
-  }
+  const found = chartOfHeader(root, header);
+  if (!found) return null;
+  const { chart, rest } = found;
   // The file itself, or a linked folder it sits in.
-  const rest = parts.slice(i);
   for (let end = rest.length; end > 0; end--) {
     const why = chart.unread?.get(rest.slice(0, end).join('/'));
     if (why) return why;
