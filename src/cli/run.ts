@@ -54,7 +54,10 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
   const config = loadConfig({ ...options, config: file }, io.cwd);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
   if (typeof shard === 'string') throw new ConfigError(null, null, shard);
-  const targets = inShard(selectTargets(readTargetsFile(file, io.cwd), options.only), shard);
+  const configured = readTargetsFile(file, io.cwd);
+  const targets = inShard(selectTargets(configured, options.only), shard);
+  // A shard report carries its targets' places in the configuration: `merge` orders by them.
+  const shardInfo = shard ? { ...shard, positions: targets.map((target) => configured.indexOf(target)) } : undefined;
   if (options.list) {
     io.stdout.write(listTargets(targets, options.format));
     return 0;
@@ -78,7 +81,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, allowOutsideConfig: options.allowOutsideConfig === true, helm, kustomize, debug: debugTo(io, options), warn: context.warn });
   });
   // A shard may get no target at all: an empty report (with --base, what it removed), not an error.
-  if (targets.length === 0) return writeReport([], options, io, base);
+  if (targets.length === 0) return writeReport([], options, io, base, shardInfo);
   const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   let done = 0;
   let findings = 0;
@@ -119,7 +122,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     },
   });
   if (tty) io.stderr.write('\r\u001b[2K');
-  return writeReport(runs, options, io, base);
+  return writeReport(runs, options, io, base, shardInfo);
 }
 
 export function registerRunCommand(program: Command, command: CommandContext): void {
