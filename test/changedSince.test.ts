@@ -143,6 +143,10 @@ test('run --changed-since checks only the selected targets; nothing selected is 
     assert.deepEqual(report.targets.map((t) => t.name), ['plain']);
     assert.deepEqual(report.findings.map((f) => f.check), ['host-network']);
     assert.match(result.stderr, /--changed-since base: 1 of 6 targets have changed inputs/);
+    // With --base, the base side checks the same targets: the others are not reported as removed.
+    const compared = JSON.parse(runCli(['run', '--format', 'json', '--changed-since', 'base', '--base', 'base'], { cwd: dir }).stdout) as Report;
+    assert.deepEqual(compared.targets.map((t) => t.name), ['plain']);
+    assert.deepEqual([compared.comparison?.new, compared.comparison?.fixed], [1, 0]);
   } finally {
     reset();
   }

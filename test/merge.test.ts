@@ -137,6 +137,9 @@ test('not a whole split of shard reports: exit 2 naming the file', () => {
     assert.match(result.stderr, message);
     assert.equal(result.stdout, '');
   }
+  const plain = cli(['merge', '--fail-on', 'new', ...files]);
+  assert.equal(plain.status, 2);
+  assert.match(plain.stderr, /--fail-on new needs shard reports compared with a base/);
   const unsharded = cli(['run', '--format', 'json', '-o', 'whole.json']);
   assert.equal(unsharded.status, 1);
   assert.match(cli(['merge', 'whole.json', files[0]!]).stderr, /whole\.json is not .*shard report|is a shard report .* whole\.json is not/);

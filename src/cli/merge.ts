@@ -44,6 +44,7 @@ async function mergeAll(files: string[], options: MergeOptions, { io }: CommandC
   let report;
   try {
     report = mergeReports(inputs);
+    if (options.failOn === 'new' && !report.comparison) throw new MergeError('--fail-on new needs shard reports compared with a base (run --base REF or --baseline FILE)');
   } catch (error) {
     if (error instanceof MergeError) throw new UsageError(`merge: ${error.message}`);
     throw error;
