@@ -4,8 +4,11 @@
 //   2. hostns-check helm versus helm template alone (wall-time ratio and added milliseconds)
 //   3. run over 40 generated targets, --concurrency 1 versus the default
 //   4. the standalone executable's start-up versus the npm command's
+//   5. --base on a chart versus the same check without it; run over 40 targets in 4 shards, one
+//      after another, versus the unsharded run
+// BENCH_ONLY=2,5 runs only those sections (the file then holds only them).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,8 @@ const extraCerts = process.env.NODE_EXTRA_CA_CERTS;
 delete process.env.NODE_EXTRA_CA_CERTS;
 const helm = path.join(root, '.tools/helm-4.1.4/helm');
 const runs = Number(process.env.BENCH_RUNS ?? 7);
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+const want = (section) => !only || only.includes(String(section));
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-bench-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
@@ -154,12 +159,14 @@ say(`- machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), 
 say(`- Node ${process.version}, Helm ${helmVersion}; medians of ${runs} runs, measured side by side`);
 say('');
 
+const empty = path.join(scratch, 'empty.yaml');
+writeFileSync(empty, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
+
 // 1
+if (want(1)) {
 const stream = path.join(scratch, 'stream.yaml');
 const bytes = generateStream(stream, 50);
 const mb = bytes / (1024 * 1024);
-const empty = path.join(scratch, 'empty.yaml');
-writeFileSync(empty, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n');
 const startup = median(Array.from({ length: runs }, () => timed(bin, ['scan', empty, '--format', 'json'])));
 const scanMs = median(Array.from({ length: runs }, () => timed(bin, ['scan', stream, '--format', 'json'])));
 const rss = peakRssKb(['scan', stream, '--format', 'json']);
@@ -169,14 +176,16 @@ say(`| stream | wall (median) | start-up alone | MB/s (wall) | MB/s (without sta
 say(`| --- | --- | --- | --- | --- | --- |`);
 say(`| ${mb.toFixed(1)} MB generated | ${scanMs.toFixed(0)} ms | ${startup.toFixed(0)} ms | ${(mb / (scanMs / 1000)).toFixed(1)} | ${(mb / ((scanMs - startup) / 1000)).toFixed(1)} | ${(rss / 1024).toFixed(0)} MB |`);
 say('');
+}
 
 // 2
+const datadog = path.resolve(root, '../shared/corpus/charts/datadog');
+if (want(2)) {
 say('## 2. hostns-check helm versus helm template');
 say('');
 const large = path.join(scratch, 'large');
 generateLargeChart(large);
 const charts = [['small: charts-fixtures/insecure-pod', path.join(root, 'charts-fixtures/insecure-pod')]];
-const datadog = path.resolve(root, '../shared/corpus/charts/datadog');
 if (existsSync(datadog)) charts.push(['../shared/corpus/charts/datadog', datadog]);
 charts.push(['generated large chart', large]);
 
@@ -213,14 +222,16 @@ for (const [label, chart] of charts) {
   say(`| ${label} | ${(rendered / 1e6).toFixed(2)} MB | ${median(plain).toFixed(0)} ms | ${median(ours).toFixed(0)} ms | ${ratio.toFixed(2)} | ${added >= 0 ? '' : '-'}${Math.abs(added).toFixed(0)} ms |`);
 }
 say('');
+}
 
 // 3
-say('## 3. run over 40 targets');
-say('');
 const targetsDir = path.join(scratch, 'targets');
 mkdirSync(targetsDir);
 generateTargets(targetsDir);
 const runCommand = (extra) => timed(bin, ['run', '--format', 'json', '--helm', helm, ...extra], { cwd: targetsDir });
+if (want(3)) {
+say('## 3. run over 40 targets');
+say('');
 const probe = spawnSync(bin, ['run', '--format', 'json', '--helm', helm], { cwd: targetsDir, encoding: 'utf8' });
 if (probe.status !== 0 && probe.status !== 1) {
   say(`\`run\` is not available yet (exit ${probe.status}: ${probe.stderr.trim().split('\n')[0]}); not measured.`);
@@ -238,8 +249,10 @@ if (probe.status !== 0 && probe.status !== 1) {
   say(`| ${s.toFixed(0)} ms | ${p.toFixed(0)} ms | ${(p / s).toFixed(2)} |`);
 }
 say('');
+}
 
 // 4
+if (want(4)) {
 say('## 4. standalone executable versus the npm command');
 say('');
 const standalone = path.join(scratch, 'hostns-check-standalone');
@@ -259,6 +272,62 @@ if (built.status !== 0) {
   say(`| median of ${runs} | ${median(npmCommand).toFixed(0)} ms | ${median(single).toFixed(0)} ms |`);
 }
 say('');
+}
+
+// 5
+if (want(5)) {
+  say('## 5. review and shards');
+  say('');
+  // --base: the chart in a scratch git repository, the base a commit that differs in one values line.
+  const repo = path.join(scratch, 'review');
+  const chartLabel = existsSync(datadog) ? '../shared/corpus/charts/datadog' : 'charts-fixtures/insecure-pod';
+  cpSync(existsSync(datadog) ? datadog : path.join(root, 'charts-fixtures/insecure-pod'), path.join(repo, 'chart'), { recursive: true });
+  const git = (...args) => spawnSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+  writeFileSync(path.join(repo, 'override.yaml'), '# the change under review\n{}\n');
+  const check = (extra) => timed(bin, ['helm', 'chart', '-f', 'override.yaml', '--helm', helm, '--format', 'json', ...extra], { cwd: repo });
+  const plain = [];
+  const withBase = [];
+  for (let i = 0; i < runs; i++) {
+    // Interleaved pairs, each side first in turn.
+    if (i % 2 === 0) {
+      plain.push(check([]));
+      withBase.push(check(['--base', 'HEAD']));
+    } else {
+      withBase.push(check(['--base', 'HEAD']));
+      plain.push(check([]));
+    }
+  }
+  say(`| --base on ${chartLabel} | without | with --base HEAD | ratio (median of pairs) |`);
+  say('| --- | --- | --- | --- |');
+  say(`| ${os.cpus().length} CPUs | ${median(plain).toFixed(0)} ms | ${median(withBase).toFixed(0)} ms | ${median(withBase.map((b, i) => b / plain[i])).toFixed(2)} |`);
+  say('');
+  // Shards: the 40 targets of section 3 in 4 shards, one after another, against the unsharded run.
+  const whole = [];
+  const sharded = [];
+  const merged = [];
+  for (let i = 0; i < Math.max(3, Math.ceil(runs / 2)); i++) {
+    const shards = () => {
+      let sum = 0;
+      for (let index = 0; index < 4; index++) sum += runCommand(['--shard', `${index}/4`, '-o', `shard-${index}.json`]);
+      sharded.push(sum);
+      merged.push(timed(bin, ['merge', '--format', 'json', ...[0, 1, 2, 3].map((index) => `shard-${index}.json`)], { cwd: targetsDir }));
+    };
+    if (i % 2 === 0) {
+      whole.push(runCommand([]));
+      shards();
+    } else {
+      shards();
+      whole.push(runCommand([]));
+    }
+  }
+  say('| run over 40 targets | unsharded | 4 shards one after another | ratio (median of pairs) | merge of the 4 reports |');
+  say('| --- | --- | --- | --- | --- |');
+  say(`| default concurrency | ${median(whole).toFixed(0)} ms | ${median(sharded).toFixed(0)} ms | ${median(sharded.map((b, i) => b / whole[i])).toFixed(2)} | ${median(merged).toFixed(0)} ms |`);
+  say('');
+}
 
 mkdirSync(path.join(root, 'bench'), { recursive: true });
 writeFileSync(path.join(root, 'bench/results.md'), lines.join('\n') + '\n');

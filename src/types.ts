@@ -244,6 +244,15 @@ export interface Report {
   /** With --base or --baseline: the counts, and the base's findings this change removed. */
   comparison?: Comparison;
   fixed?: Finding[];
+  /** With `run --shard I/N`: which share this is, and each target's position in the configuration, for `merge`. */
+  shard?: ShardInfo;
+}
+
+export interface ShardInfo {
+  index: number;
+  count: number;
+  /** positions[i] is targets[i]'s place among the configuration's targets. */
+  positions: number[];
 }
 
 export const EXIT_CLEAN = 0;

@@ -9,6 +9,7 @@ import type { TargetRun } from '../pipeline/outcome.js';
 import { toolVersion } from '../process/packageFiles.js';
 import type { TargetContext } from '../targets/targetKind.js';
 import type { BaseSide } from '../review/compare.js';
+import type { Report, ShardInfo } from '../types.js';
 import { finishReview, type ReviewOptions } from './review.js';
 import { writeReportFile } from './writeOutput.js';
 
@@ -40,6 +41,7 @@ export interface CommonOptions {
   allowHostPorts?: string[];
   failOn?: string;
   helpBase?: string;
+  sarifCategory?: string;
   debug?: boolean;
 }
 
@@ -98,6 +100,7 @@ export function addCommonOptions(command: Command): Command {
         .default('error'),
     )
     .option('--help-base <url>', 'absolute URL the SARIF help links point into, one #anchor per check (default: the project docs)')
+    .option('--sarif-category <name>', "the SARIF run's category (runAutomationDetails.id; default hostns-check): code scanning keeps one analysis per category")
     .option('--debug', 'say what runs, and why a finding could not be mapped to its exact line (also HELM_DEBUG)');
 }
 
@@ -111,6 +114,13 @@ function helpBaseOf(text: string | undefined): string | undefined {
     throw new UsageError(`--help-base must be an absolute URL like https://example.org/docs, not "${text}"`);
   }
   return url.href;
+}
+
+/** `--sarif-category`: printable, no spaces, so code scanning takes it as one category. */
+function sarifCategoryOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[A-Za-z0-9._/-]{1,100}$/.test(text)) throw new UsageError(`--sarif-category takes letters, digits and . _ - / (up to 100), not "${text}"`);
+  return text;
 }
 
 /** Seconds from `--timeout`; a usage error for anything else. */
@@ -132,8 +142,13 @@ async function configFileRead(options: CommonOptions, cwd: string): Promise<stri
  * Builds the report of these targets, writes it where the options say, and returns the exit code.
  * The files the targets read and the configuration file are never the report's file.
  */
-export async function writeReport(runs: TargetRun[], options: CommonOptions & ReviewOptions, io: CliIo, base?: Promise<BaseSide | undefined>): Promise<number> {
-  const { formatReport } = await import('../report/formats.js');
+export async function writeReport(
+  runs: TargetRun[],
+  options: CommonOptions & ReviewOptions,
+  io: CliIo,
+  base?: Promise<BaseSide | undefined>,
+  shard?: ShardInfo,
+): Promise<number> {
   const built = buildReport({
     version: toolVersion(),
     targets: runs.map((r) => r.target),
@@ -146,12 +161,19 @@ export async function writeReport(runs: TargetRun[], options: CommonOptions & Re
   });
   // --base, --baseline, --write-baseline (src/cli/review.ts).
   const report = await finishReview(built, options, io.cwd, base);
+  if (shard) report.shard = shard;
+  return deliverReport(report, options, io, [...runs.flatMap((r) => r.reads ?? []), ...(await configFileRead(options, io.cwd))]);
+}
+
+/** Writes a finished report in the asked format where the options say (never over one of `reads`) and returns the exit code. */
+export async function deliverReport(report: Report, options: Omit<CommonOptions, 'config'>, io: CliIo, reads: string[]): Promise<number> {
+  const { formatReport } = await import('../report/formats.js');
   const format = isFormatName(options.format) ? options.format : 'text';
   const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   const failOn = (options.failOn ?? 'error') as FailOn;
-  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn });
+  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn, sarifCategory: sarifCategoryOf(options.sarifCategory) });
   if (options.output) {
-    writeReportFile(options.output, text, io.cwd, [...runs.flatMap((r) => r.reads ?? []), ...(await configFileRead(options, io.cwd))]);
+    writeReportFile(options.output, text, io.cwd, reads);
     // The report is in the file; the verdict still reaches the person or the log that ran us.
     const { summaryLine } = await import('../report/text.js');
     io.stderr.write(safeLines(`hostns-check: ${summaryLine(report, failOn)}; report written to ${options.output}\n`));

@@ -12,6 +12,7 @@ import { UsageError, type CliIo, type CommandContext } from './common.js';
 import { registerHelmCommand } from './helm.js';
 import { registerKrmCommand } from './krm.js';
 import { registerKustomizeCommand } from './kustomize.js';
+import { registerMergeCommand } from './merge.js';
 import { registerRunCommand } from './run.js';
 import { registerScanCommand } from './scan.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo, extraArgs: string[], setExit: (code: num
   registerKustomizeCommand(program, context);
   registerKrmCommand(program, context);
   registerRunCommand(program, context);
+  registerMergeCommand(program, context);
 
   program.exitOverride();
   program.commands.forEach((command) => command.exitOverride());

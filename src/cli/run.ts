@@ -1,5 +1,5 @@
 // Commander wiring for `run`: every target of the configuration file, N at a time, one report.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -13,6 +13,7 @@ import { addCommonOptions, collect, debugTo, noteBundled, noteTo, parseTimeout, 
 
 interface RunOptions extends CommonOptions, ReviewOptions {
   shard?: string;
+  changedSince?: string;
   list?: boolean;
   concurrency?: string;
   only?: string[];
@@ -41,6 +42,24 @@ function selectTargets(targets: TargetSpec[], only: string[] | undefined): Targe
   return targets.filter((t) => only.includes(t.name) || only.some((name) => t.name.startsWith(`${name}[`)));
 }
 
+/**
+ * `--changed-since REF`: the names of the targets whose inputs differ between REF and the work
+ * tree (src/targets/targetInputs.ts); every target when the configuration file itself changed.
+ */
+async function changedTargets(ref: string, file: string, configured: TargetSpec[], io: CommandContext['io']): Promise<Set<string>> {
+  const [{ changedSince }, { inputsOf, touches }] = await Promise.all([import('../process/gitRevision.js'), import('../targets/targetInputs.js')]);
+  const changed = await changedSince(ref, io.cwd, io.env);
+  const cwd = realpathSync(io.cwd);
+  const all = changed.includes(realpathSync(path.resolve(io.cwd, file)));
+  const selected = configured.filter((target) => all || touches(inputsOf(target, cwd), changed));
+  noteTo(io)(
+    all
+      ? `--changed-since ${ref}: the configuration file changed, so every target is selected`
+      : `--changed-since ${ref}: ${selected.length} of ${configured.length} targets have changed inputs`,
+  );
+  return new Set(selected.map((target) => target.name));
+}
+
 async function runAll(options: RunOptions, { io }: CommandContext): Promise<number> {
   const [{ findConfigFile, foundAboveNotice, loadConfig }, { readTargetsFile }, { runTargets }] = await Promise.all([
     import('../config/loadConfig.js'),
@@ -54,12 +73,16 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
   const config = loadConfig({ ...options, config: file }, io.cwd);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
   if (typeof shard === 'string') throw new ConfigError(null, null, shard);
-  const targets = inShard(selectTargets(readTargetsFile(file, io.cwd), options.only), shard);
+  const configured = readTargetsFile(file, io.cwd);
+  const changed = options.changedSince === undefined ? undefined : await changedTargets(options.changedSince, file, configured, io);
+  const targets = inShard(selectTargets(configured, options.only), shard).filter((target) => !changed || changed.has(target.name));
+  // A shard report carries its targets' places in the configuration: `merge` orders by them.
+  const shardInfo = shard ? { ...shard, positions: targets.map((target) => configured.indexOf(target)) } : undefined;
   if (options.list) {
     io.stdout.write(listTargets(targets, options.format));
     return 0;
   }
-  if (targets.length === 0 && !shard) throw new ConfigError(file, null, 'the configuration has no targets: add a targets: list');
+  if (targets.length === 0 && !shard && !changed) throw new ConfigError(file, null, 'the configuration has no targets: add a targets: list');
   const concurrency = parseConcurrency(options.concurrency);
   const timeoutSeconds = parseTimeout(options.timeout);
   let helmPath: string | undefined; // looked up once, when a target first needs it
@@ -73,12 +96,14 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     const all = readTargetsFile(baseFile, world.cwd);
     const only = options.only ?? [];
     const named = only.length === 0 ? all : all.filter((t) => only.includes(t.name) || only.some((name) => t.name.startsWith(`${name}[`)));
-    const baseTargets = inShard(named, shard);
+    // --changed-since: the base of each selected target, and of the targets this change removed.
+    const configuredNames = new Set(configured.map((t) => t.name));
+    const baseTargets = inShard(named, shard).filter((t) => !changed || changed.has(t.name) || !configuredNames.has(t.name));
     const context = inBase({ cwd: io.cwd, warn: warnTo(io) }, world);
     return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, allowOutsideConfig: options.allowOutsideConfig === true, helm, kustomize, debug: debugTo(io, options), warn: context.warn });
   });
   // A shard may get no target at all: an empty report (with --base, what it removed), not an error.
-  if (targets.length === 0) return writeReport([], options, io, base);
+  if (targets.length === 0) return writeReport([], options, io, base, shardInfo);
   const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   let done = 0;
   let findings = 0;
@@ -119,7 +144,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     },
   });
   if (tty) io.stderr.write('\r\u001b[2K');
-  return writeReport(runs, options, io, base);
+  return writeReport(runs, options, io, base, shardInfo);
 }
 
 export function registerRunCommand(program: Command, command: CommandContext): void {
@@ -131,6 +156,7 @@ export function registerRunCommand(program: Command, command: CommandContext): v
         .option('--concurrency <n>', 'targets rendered at once (default: the number of CPUs)')
         .option('--only <name>', 'check only this target (repeatable)', collect)
         .option('--shard <I/N>', 'check only share I of N (0-based; stable: by a hash of each target name), for CI machines that split the work')
+        .option('--changed-since <ref>', 'check only the targets whose files (chart, subcharts and file:// dependencies, values files, overlay, bases, components, manifests) differ between REF and the work tree, uncommitted and untracked changes included')
         .option('--list', 'print the selected targets instead of checking them (one a line; --format json: a JSON array)')
         .option('--helm <path>', 'the helm binary (default: $HELM_BIN, helm on PATH, then the bundled one)')
         .option('--kustomize <path>', 'the kustomize binary (default: kustomize on PATH, else kubectl kustomize)')

@@ -78,3 +78,27 @@ export async function extractRevision(ref: string, cwd: string, env: NodeJS.Proc
     throw error;
   }
 }
+
+/**
+ * `run --changed-since REF`: the files that differ between REF and the work tree, as a pull
+ * request's check sees them: committed since REF, staged or not yet, deleted, and untracked files
+ * git does not ignore. Absolute paths (under the work tree's real top folder).
+ */
+export async function changedSince(ref: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  if (ref === '' || ref.startsWith('-')) throw new GitBaseError(`--changed-since needs a revision, not "${ref}"`);
+  const top = await workTreeTop(cwd, env).catch((error: unknown) => {
+    throw error instanceof GitBaseError ? new GitBaseError(error.message.replace('--base', '--changed-since')) : error;
+  });
+  const resolved = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], top, env);
+  if (!resolved.ok || resolved.stdout === '') {
+    throw new GitBaseError(`--changed-since ${ref}: no such commit in this repository (in a shallow CI checkout, fetch it first, e.g. fetch-depth: 0)`);
+  }
+  const commit = resolved.stdout.trim();
+  // --no-renames: a moved file is its old path deleted and its new one added, both changes.
+  const diff = await git(['diff', '--name-only', '--no-renames', '-z', commit, '--'], top, env);
+  if (!diff.ok) throw new GitBaseError(`--changed-since ${ref}: git diff failed: ${diff.stderr.trim()}`);
+  const untracked = await git(['ls-files', '--others', '--exclude-standard', '-z'], top, env);
+  if (!untracked.ok) throw new GitBaseError(`--changed-since ${ref}: git ls-files failed: ${untracked.stderr.trim()}`);
+  const names = [...diff.stdout.split('\0'), ...untracked.stdout.split('\0')].filter((name) => name !== '');
+  return [...new Set(names)].map((name) => path.join(top, name));
+}

@@ -47,6 +47,11 @@ function distinct<T extends ReportError | ReportWarning>(problems: T[]): T[] {
   });
 }
 
+/** Warnings as every report lists them: sorted, each said once. */
+export function orderWarnings(warnings: readonly ReportWarning[]): ReportWarning[] {
+  return distinct([...warnings].sort(compareProblems));
+}
+
 function compareChecked(a: CheckedResource, b: CheckedResource): number {
   const { resource: x } = a;
   const { resource: y } = b;

@@ -23,6 +23,8 @@ export interface FormatOptions {
   helpBase?: string;
   /** `--fail-on`: the reports for people say `findings:`, not `fail:`, under `none`. */
   failOn?: FailOn;
+  /** `--sarif-category`: SARIF's runAutomationDetails.id. */
+  sarifCategory?: string;
 }
 
 export function formatReport(report: Report, format: FormatName, options: FormatOptions): string {
@@ -32,7 +34,7 @@ export function formatReport(report: Report, format: FormatName, options: Format
     case 'text':
       return formatText(report, options);
     case 'sarif':
-      return formatSarif(report, { rule: options.rule ?? describeRule(), helpBase: options.helpBase ?? DEFAULT_HELP_BASE });
+      return formatSarif(report, { rule: options.rule ?? describeRule(), helpBase: options.helpBase ?? DEFAULT_HELP_BASE, category: options.sarifCategory });
     case 'junit':
       return formatJunit(report);
     case 'github':

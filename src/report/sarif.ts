@@ -20,6 +20,16 @@ export interface SarifOptions {
   rule: RuleDescription;
   /** Absolute base URI of the documentation; each check's help is an anchor on it. */
   helpBase: string;
+  /** The run's runAutomationDetails.id (`category/`): code scanning keeps one analysis per tool and category. */
+  category?: string;
+}
+
+/** The category of the report's one run unless --sarif-category names another. */
+export const DEFAULT_SARIF_CATEGORY = 'hostns-check';
+
+/** `name` becomes `name/`: the part up to the last slash is the category, the rest a run id. */
+export function automationId(category: string): string {
+  return category.endsWith('/') ? category : `${category}/`;
 }
 
 /** A relative path as a URI reference: forward slashes, each segment percent-encoded. */
@@ -186,6 +196,7 @@ export function formatSarif(report: Report, options: SarifOptions): string {
             rules: checks.map((check) => descriptor(check, options)),
           },
         },
+        automationDetails: { id: automationId(options.category ?? DEFAULT_SARIF_CATEGORY) },
         originalUriBaseIds: { [SOURCE_ROOT]: { description: { text: 'The folder hostns-check ran in (the repository root in CI).' } } },
         invocations: [
           {

@@ -3,7 +3,7 @@
 // head no longer has are `fixed`. Pure: plain reports in, a plain report out.
 import type { Comparison, Finding, Report, ReportWarning, TargetId, TargetResult } from '../types.js';
 import { targetIdOf } from '../types.js';
-import { compareFindings } from '../report/buildReport.js';
+import { compareFindings, orderWarnings } from '../report/buildReport.js';
 import { findingIdentity } from './identity.js';
 
 /** The other side of a comparison. */
@@ -51,7 +51,8 @@ export function compareWithBase(head: Report, base: BaseSide): Report {
     fixed: fixed.length,
     unavailable: [...unavailable].filter((id) => headIds.has(id)).sort(),
   };
-  const warnings = [...head.warnings, ...(base.warnings ?? [])];
+  // Sorted with the head's, so a merge of shard reports lists them as one run does.
+  const warnings = orderWarnings([...head.warnings, ...(base.warnings ?? [])]);
   return { ...head, findings, warnings, comparison, fixed };
 }
 
