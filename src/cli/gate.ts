@@ -117,7 +117,8 @@ async function runGate(options: GateOptions, { io }: CommandContext): Promise<nu
   const line = safeLines(`hostns-check gate: release refused: ${summaryLine(report, failOn)}; ${where}\n`);
   const forPeople = format === 'text' ? text : formatReport(report, 'text', { color: false, failOn });
   if (stderrIsTerminal || !options.report) io.stderr.write(safeLines(forPeople));
-  else if (io.env.HELM_PLUGIN_DIR) writeToTerminal(safeLines(forPeople) + line);
+  // Helm 4 keeps a plugin's standard error to itself: the person at the terminal is told directly.
+  if (!stderrIsTerminal && io.env.HELM_PLUGIN_DIR) writeToTerminal(safeLines(forPeople) + line);
   io.stderr.write(line);
   return code === 1 ? 1 : 2;
 }
