@@ -74,6 +74,22 @@ const cleanChart = writeChart('clean', { hostNetwork: false, uid: 20000 }, { hos
 const insecureChart = writeChart('insecure', { hostNetwork: true, uid: 0 });
 const hookChart = writeChart('hooked', { hostNetwork: false, uid: 20000 }, { hostPID: true });
 
+/** A chart that relies on suppressions: an inline comment (host-network) and the annotation (host-pid). */
+const suppressedChart = (() => {
+  const dir = writeChart('suppressed', { hostNetwork: true, uid: 20000 });
+  const pod = path.join(dir, 'templates', 'pod.yaml');
+  writeFileSync(
+    pod,
+    readFileSync(pod, 'utf8')
+      .replace('  hostNetwork:', '  # hostns-check:ignore host-network the agent reports the node interfaces\n  hostNetwork:')
+      .replace('spec:\n', '  annotations:\n    hostns-check.io/ignore: host-pid\n    hostns-check.io/ignore-reason: reads every process on purpose\nspec:\n  hostPID: true\n'),
+  );
+  return dir;
+})();
+/** A configuration that exempts the insecure chart (by its name, as Helm's header or Helm 4's annotation says it). */
+const exemptionConfig = path.join(scratch, 'exempt.yaml');
+writeFileSync(exemptionConfig, 'exemptions:\n  - chart: insecure\n    checks: [host-network, run-as-user]\n    reason: tested\n');
+
 /** A post-renderer script that turns hostNetwork on (what a careless patch step might do). */
 const patchScript = path.join(scratch, 'patch.sh');
 writeFileSync(patchScript, "#!/bin/sh\nexec sed 's/hostNetwork: false/hostNetwork: true/'\n");
@@ -206,6 +222,21 @@ for (const tool of HELM_VERSIONS) {
         assert.equal(result.stdout, '', then);
         assert.equal(readReport(report).errors.length > 0, true, then);
       }
+    });
+
+    test('suppressions work as in the CLI: inline comments and annotations; exemptions by chart name', () => {
+      const report = reportFile();
+      const result = gated(gate, suppressedChart, [`--report=${report}`, '--report-format=json']);
+      const findings = readReport(report).findings as unknown as { check: string; suppressed: boolean }[];
+      const open = findings.filter((f) => !f.suppressed).map((f) => f.check);
+      // Helm 4 re-serialises the documents but keeps the comments inside them (only `# Source:` goes).
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(open, []);
+      assert.deepEqual(findings.map((f) => f.check).sort(), ['host-network', 'host-pid'], 'both found, both suppressed');
+      // Exemptions by chart name: Helm 3's `# Source:`, Helm 4's postrender-filename annotation.
+      const exempted = gated(gate, insecureChart, [`--config=${exemptionConfig}`]);
+      assert.equal(exempted.status, 0, exempted.stderr);
+      assert.match(exempted.stdout, /hostNetwork: true/, 'the exempted release went through');
     });
 
     if (!tool.label.startsWith('helm-3.')) {

@@ -3,7 +3,7 @@
 // Helm 4 names it in the `postrenderer.helm.sh/postrender-filename` annotation (it re-serialises
 // the documents and drops `# Source:`), Helm 3 leaves its `# Source:` comment. With the chart's
 // folder (`--chart`) they map to template and values lines as `hostns-check helm` does.
-import type { SourceMapper, SourceQuery } from '../../pipeline/sourceMapping.js';
+import type { SourceMapper } from '../../pipeline/sourceMapping.js';
 import { streamSource } from '../../pipeline/sourceMapping.js';
 import type { UserValues } from '../helm/valuesOrigins.js';
 import type { TargetKind } from '../targetKind.js';
@@ -19,20 +19,6 @@ export interface PostRenderSpec {
   user: UserValues;
 }
 
-/** The template file Helm 4 names in a resource's annotation. */
-function annotatedTemplate(resource: Record<string, unknown>): string | null {
-  const metadata = resource.metadata as { annotations?: Record<string, unknown> } | undefined;
-  const file = metadata?.annotations?.[POSTRENDER_FILENAME_ANNOTATION];
-  return typeof file === 'string' && file !== '' ? file : null;
-}
-
-/** The query with the annotation standing in for `# Source:` where the document has none. */
-function withTemplateFile(query: SourceQuery): SourceQuery {
-  if (query.document.sourceHeader) return query;
-  const file = annotatedTemplate(query.resource);
-  return file ? { ...query, document: { ...query.document, sourceHeader: file, sourceHeaderLine: null } } : query;
-}
-
 export const postRenderKind: TargetKind<PostRenderSpec> = {
   type: 'manifests',
   pathOf: () => POSTRENDER_INPUT,
@@ -43,7 +29,9 @@ export const postRenderKind: TargetKind<PostRenderSpec> = {
       const { helmSourceMapper } = await import('../helm/helmSource.js');
       mapper = helmSourceMapper({ chart: spec.chart, cwd, user: spec.user, debug });
     }
-    const sourceOf: SourceMapper = (query) => mapper(withTemplateFile(query));
-    return { inputs: [{ chunks: [spec.input], file: POSTRENDER_INPUT, sourceOf }], chart: spec.chart, finish: async () => ({}), cleanup() {} };
+    // Helm 4 writes the annotation over anything the chart wrote (and removes it after): it is
+    // Helm's word, like `# Source:`, so mapping and exemptions may read it.
+    const inputs = [{ chunks: [spec.input], file: POSTRENDER_INPUT, sourceOf: mapper, templateAnnotation: POSTRENDER_FILENAME_ANNOTATION }];
+    return { inputs, chart: spec.chart, finish: async () => ({}), cleanup() {} };
   },
 };
