@@ -76,7 +76,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['bin/**/*.js'],
+    files: ['bin/**/*.js', 'plugins/**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { ...NODE_GLOBALS, ...COMMONJS_GLOBALS } },
   },
   {

@@ -4,8 +4,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigFlags } from '../config/loadConfig.js';
-import { toolVersion } from '../process/packageFiles.js';
-import { buildReport, exitCodeOf } from '../report/buildReport.js';
+import { exitCodeOf } from '../report/buildReport.js';
+import { MAX_PASS_THROUGH_BYTES, passThroughReport, readCappedBytes, tooLargeMessage } from '../targets/passThrough.js';
 import { collect, noteTo, targetContext, type CommandContext } from './common.js';
 import { KUSTOMIZE_ROOT_HELP } from './scan.js';
 
@@ -13,25 +13,8 @@ interface KrmFlags extends ConfigFlags {
   kustomizeRoot?: string;
 }
 
-/**
- * The most of standard input `krm` reads: a ResourceList is parsed whole (its results are added to
- * it), and parsing takes some tens of times its size in memory, so 8 MiB stays within a few
- * hundred MB. A ResourceList of a large overlay (3,000 Deployments: about 2 MB) is a few MB; /dev/zero never ends.
- */
-export const MAX_KRM_INPUT_BYTES = 8 * 1024 * 1024;
-
-/** Standard input up to the cap; null when there is more (reading stops there). */
-async function readCapped(stream: AsyncIterable<string | Uint8Array>, maxBytes: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
-    size += bytes.length;
-    if (size > maxBytes) return null;
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+/** The most of standard input `krm` reads: the cap it shares with `gate`. */
+export const MAX_KRM_INPUT_BYTES = MAX_PASS_THROUGH_BYTES;
 
 async function runKrm(options: KrmFlags, { io }: CommandContext): Promise<number> {
   const [{ loadConfig }, { rejectedInput, runKrmFunction }, { formatReport }] = await Promise.all([
@@ -40,25 +23,16 @@ async function runKrm(options: KrmFlags, { io }: CommandContext): Promise<number
     import('../report/formats.js'),
   ]);
   const config = loadConfig(options, io.cwd, noteTo(io));
-  const input = await readCapped(io.stdin, MAX_KRM_INPUT_BYTES);
+  const bytes = await readCappedBytes(io.stdin, MAX_KRM_INPUT_BYTES);
   const { run, output } =
-    input === null
-      ? rejectedInput(`standard input is larger than ${MAX_KRM_INPUT_BYTES / (1024 * 1024)} MiB, more than a ResourceList of any overlay: nothing was checked`)
-      : await runKrmFunction(input, {
+    bytes === null
+      ? rejectedInput(tooLargeMessage('a ResourceList of any overlay'))
+      : await runKrmFunction(bytes.toString('utf8'), {
           context: targetContext(io, {}, Infinity, config),
           kustomizeRoot: path.resolve(io.cwd, options.kustomizeRoot ?? '.'),
         });
   io.stdout.write(output);
-  const report = buildReport({
-    version: toolVersion(),
-    targets: [run.target],
-    findings: run.outcome.findings,
-    errors: run.outcome.errors,
-    warnings: run.outcome.warnings,
-    resources: run.outcome.resources,
-    podSpecs: run.outcome.podSpecs,
-    checked: run.outcome.checked,
-  });
+  const report = passThroughReport(run);
   if (report.findings.length > 0 || report.errors.length > 0) io.stderr.write(formatReport(report, 'text', { color: false }));
   return exitCodeOf(report);
 }

@@ -9,6 +9,7 @@ import { toolVersion } from '../process/packageFiles.js';
 import { ToolNotFoundError } from '../process/toolLookup.js';
 import { EXIT_ERROR } from '../types.js';
 import { UsageError, type CliIo, type CommandContext } from './common.js';
+import { registerGateCommand } from './gate.js';
 import { registerHelmCommand } from './helm.js';
 import { registerKrmCommand } from './krm.js';
 import { registerKustomizeCommand } from './kustomize.js';
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo, extraArgs: string[], setExit: (code: num
   registerHelmCommand(program, context);
   registerKustomizeCommand(program, context);
   registerKrmCommand(program, context);
+  registerGateCommand(program, context);
   registerRunCommand(program, context);
   registerMergeCommand(program, context);
 

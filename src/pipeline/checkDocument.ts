@@ -25,6 +25,21 @@ export interface StreamContext {
   chart?: string;
   /** False for a render whose findings are only compared, never reported (introducedBy). */
   suppressions?: boolean;
+  /**
+   * An annotation the renderer itself wrote on every document naming its template (Helm 4 sets
+   * `postrenderer.helm.sh/postrender-filename` before a post-renderer, over any value the chart
+   * wrote): it stands in for a missing `# Source:` header, for mapping and for exemptions.
+   * Only a target whose input comes straight from that renderer sets it.
+   */
+  templateAnnotation?: string;
+}
+
+/** The document with the renderer's template annotation as its `# Source:` header, where it has none. */
+function withTemplateHeader(raw: RawDocument, value: object, annotation: string | undefined): RawDocument {
+  if (raw.sourceHeader || annotation === undefined) return raw;
+  const metadata = (value as { metadata?: { annotations?: Record<string, unknown> } }).metadata;
+  const file = metadata?.annotations?.[annotation];
+  return typeof file === 'string' && file !== '' ? { ...raw, sourceHeader: file, sourceHeaderLine: null } : raw;
 }
 
 /** What checking one document needs besides the document itself. */
@@ -49,7 +64,8 @@ export async function checkDocument(raw: RawDocument, context: DocumentContext, 
   const parsed = parseManifest(raw, FIELDS_NEVER_READ);
   for (const error of parsed.errors) outcome.errors.push(problem(error.line, error.message));
   for (const warning of parsed.warnings) outcome.warnings.push(problem(warning.line, warning.message));
-  for (const manifest of parsed.manifests) {
+  for (const parsedManifest of parsed.manifests) {
+    let manifest = parsedManifest;
     const { value } = manifest;
     if (value === null || value === undefined) continue; // empty or comment-only document
     if (typeof value !== 'object' || Array.isArray(value)) {
@@ -61,6 +77,8 @@ export async function checkDocument(raw: RawDocument, context: DocumentContext, 
       outcome.warnings.push(problem(raw.startLine, 'document has no kind: not a Kubernetes object, skipped'));
       continue;
     }
+    const header = withTemplateHeader(manifest.raw, value, context.templateAnnotation);
+    if (header !== manifest.raw) manifest = { ...manifest, raw: header };
     const evaluation = evaluateManifest(value, context.config);
     outcome.resources += evaluation.resources;
     outcome.podSpecs += evaluation.podSpecs;
@@ -74,7 +92,7 @@ export async function checkDocument(raw: RawDocument, context: DocumentContext, 
       await yieldIfBusy();
       const rendered = manifest.locate(violation.path) ?? (violation.anchorPath ? manifest.locate(violation.anchorPath) : null);
       const mapping = context.sourceOf({
-        document: raw,
+        document: manifest.raw,
         rendered,
         resource: valueAt(value, violation.resourcePath) as Record<string, unknown>,
         resourcePath: violation.resourcePath,

@@ -19,7 +19,8 @@ export async function checkTarget<Spec>(kind: TargetKind<Spec>, spec: Spec, cont
     const config = await context.config;
     for await (const input of opened.inputs) {
       const sourceOf = safeSourceMapper(input.sourceOf, context.debug);
-      mergeOutcome(outcome, await checkStream(input.chunks, { target: id, file: input.file, config, sourceOf, chart: opened.chart }));
+      const templateAnnotation = input.templateAnnotation !== undefined ? { templateAnnotation: input.templateAnnotation } : {};
+      mergeOutcome(outcome, await checkStream(input.chunks, { target: id, file: input.file, config, sourceOf, chart: opened.chart, ...templateAnnotation }));
     }
     const end = await opened.finish(outcome);
     failure = end.failure;

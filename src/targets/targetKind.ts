@@ -11,6 +11,8 @@ export interface RenderedInput {
   /** File named in errors and warnings (null for a stream without one). */
   file: string | null;
   sourceOf: SourceMapper;
+  /** An annotation the renderer wrote on every document naming its template (see StreamContext). */
+  templateAnnotation?: string;
 }
 
 /** How a target's render ended. */
