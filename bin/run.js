@@ -15,6 +15,7 @@ const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const v8 = require('node:v8');
 const vm = require('node:vm');
+const { guardOutput, outputFailed } = require('./outputGuard.js');
 
 const BUNDLE = path.join(__dirname, '../dist/src/cli/bundle.cjs');
 const CACHE = path.join(__dirname, '../dist/src/cli/bundle.cache');
@@ -50,22 +51,6 @@ function loadBundle() {
 }
 
 /**
- * A reader that goes away early (`hostns-check ... | head`) makes the next write fail with EPIPE,
- * which Node raises as an uncaught error with a stack trace. There is nobody left to tell: stop
- * writing to it and keep the exit code the check earned. Any other write error is exit 2.
- */
-let outputFailed = false;
-function guardOutput(stream, name) {
-  stream.on('error', (error) => {
-    if (error.code === 'EPIPE') return;
-    if (stream !== process.stderr) process.stderr.write(`hostns-check: cannot write to ${name}: ${error.code ?? error.message}\n`);
-    // Before the check ends, run() returns 2; after, the exit code is changed here.
-    outputFailed = true;
-    process.exitCode = 2;
-  });
-}
-
-/**
  * A check is one cold pass over its input: most of a large render is read before TurboFan's
  * optimized code arrives. V8's default inlining budget, made for long-running programs, builds
  * large graphs that each take tens of milliseconds to compile on a small machine; a smaller one
@@ -98,7 +83,7 @@ async function run(args, io = {}) {
   if (!io.stdout) guardOutput(process.stdout, 'standard output');
   if (!io.stderr) guardOutput(process.stderr, 'standard error');
   const code = await main(args, { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, ...io });
-  return outputFailed ? 2 : code;
+  return outputFailed() ? 2 : code;
 }
 
 module.exports = { loadBundle, run };

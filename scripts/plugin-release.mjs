@@ -32,6 +32,7 @@ const FILES = [
   'bin/helm-plugin.js',
   'bin/hostns-check.js',
   'bin/run.js',
+  'bin/outputGuard.js',
   'bin/package.json',
   'dist/src/cli/bundle.cjs',
   'dist/src/cli/bundle.cache',

@@ -9,16 +9,9 @@
 import path from 'node:path';
 import { main } from '../dist/src/cli/main.js';
 import { HELM_RELAY_ENTRY, packageRoot } from '../dist/src/process/packageFiles.js';
+import outputGuard from '../bin/outputGuard.js';
 
-let outputFailed = false;
-function guardOutput(stream, name) {
-  stream.on('error', (error) => {
-    if (error.code === 'EPIPE') return;
-    if (stream !== process.stderr) process.stderr.write(`hostns-check: cannot write to ${name}: ${error.code ?? error.message}\n`);
-    outputFailed = true;
-    process.exitCode = 2;
-  });
-}
+const { guardOutput, outputFailed } = outputGuard;
 
 if (process.argv[2] === path.join(packageRoot(), HELM_RELAY_ENTRY)) {
   // The relay reads process.argv.slice(2): REAL_HELM RENDERS_DIR helm-args...
@@ -29,6 +22,6 @@ if (process.argv[2] === path.join(packageRoot(), HELM_RELAY_ENTRY)) {
   guardOutput(process.stderr, 'standard error');
   // No top-level await: the bundle is CommonJS.
   void main(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then((code) => {
-    process.exitCode = outputFailed ? 2 : code;
+    process.exitCode = outputFailed() ? 2 : code;
   });
 }

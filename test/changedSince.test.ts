@@ -10,17 +10,14 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import type { Report } from '../src/types.js';
 import { globPattern } from '../src/targets/targetInputs.js';
+import { gitIn } from './support/git.js';
 import { assertNoStackTrace, runCli } from './support/runCli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hostns-changed-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function git(...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
-    cwd: dir,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir },
-    stdio: 'ignore',
-  });
+  gitIn(dir, dir, ...args);
 }
 
 function write(files: Record<string, string | null>): void {

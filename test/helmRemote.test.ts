@@ -3,13 +3,12 @@
 // each pod name carries .Chart.Version, so the rendered result shows which version Helm picked.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFile, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HELM_VERSIONS } from './support/tools.js';
 import { BIN, assertNoStackTrace } from './support/runCli.js';
+import { serveFolder, type ServedFolder } from './support/chartRepository.js';
 import { closedPort, findingResourceNames, makeHelmHome, parseReport, runAsync, type RunResult } from './support/helmHome.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-helm-remote-test-'));
@@ -24,7 +23,7 @@ const show = (r: RunResult) => `exit ${r.status}\n--- stdout\n${r.stdout}\n--- s
 
 /** Paths the repository server was asked for, in order. */
 const requests: string[] = [];
-let server: http.Server | null = null;
+let server: ServedFolder | null = null;
 let repoUrl = '';
 
 before(async () => {
@@ -50,21 +49,8 @@ before(async () => {
     ].join('\n'),
   );
 
-  server = http.createServer((request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    requests.push(pathname);
-    const file = path.join(repoDir, path.normalize(pathname));
-    if (!file.startsWith(repoDir + path.sep)) {
-      response.writeHead(404).end();
-      return;
-    }
-    readFile(file, (error, body) => {
-      if (error) response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      else response.writeHead(200, { 'content-type': file.endsWith('.yaml') ? 'application/x-yaml' : 'application/gzip' }).end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  repoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveFolder(repoDir, (pathname) => requests.push(pathname));
+  repoUrl = server.url;
 
   const packager = HELM_VERSIONS[0].helm;
   const home = makeHelmHome(path.join(scratch, 'packager-home'));
@@ -77,10 +63,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-  }
+  await server?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

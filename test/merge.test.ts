@@ -4,24 +4,20 @@
 // what is not a whole split of shard reports is exit 2 naming the file. Plain manifests targets
 // in a git repository the test creates: no renderer needed.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { FORMATS } from '../src/report/formatNames.js';
 import { sarifSchemaErrors } from './support/formats.js';
+import { gitIn } from './support/git.js';
 import { assertNoStackTrace, runCli } from './support/runCli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hostns-merge-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function git(...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
-    cwd: dir,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir },
-    stdio: 'ignore',
-  });
+  gitIn(dir, dir, ...args);
 }
 
 const pod = (name: string, hostNetwork: boolean, extra = '') =>

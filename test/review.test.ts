@@ -3,7 +3,6 @@
 // that does not render, targets added and removed, and the user's work tree, index and stash
 // left exactly as they were.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,16 +12,13 @@ import { parseJunit, sarifSchemaErrors } from './support/formats.js';
 import { assertNoStackTrace, runCli } from './support/runCli.js';
 import { HELM_VERSIONS } from './support/tools.js';
 import { treeDigest } from './support/treeDigest.js';
+import { gitIn } from './support/git.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-review-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: scratch },
-  });
+  return gitIn(dir, scratch, ...args);
 }
 
 function write(dir: string, files: Record<string, string | null>): void {

@@ -5,12 +5,11 @@
 // keeps Helm's message, not YAML errors inside a temporary folder blamed on the -f files.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFile, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, assertNoStackTrace } from '../support/runCli.js';
+import { serveFolder, type ServedFolder } from '../support/chartRepository.js';
 import { closedPort, findingResourceNames, makeHelmHome, parseReport, runAsync, type RunResult } from '../support/helmHome.js';
 import { HELM_VERSIONS } from '../support/tools.js';
 
@@ -18,7 +17,7 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-depup-'));
 const repoDir = path.join(scratch, 'repo');
 const show = (r: RunResult) => `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
-let server: http.Server | null = null;
+let server: ServedFolder | null = null;
 let repoUrl = '';
 let deadUrl = '';
 
@@ -44,20 +43,8 @@ before(async () => {
     path.join(dep, 'templates', 'pod.yaml'),
     'apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-dependency\nspec:\n  hostNetwork: true\n  containers:\n    - name: app\n      image: app:1\n      securityContext:\n        runAsUser: 20000\n',
   );
-  server = http.createServer((request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    const file = path.join(repoDir, path.normalize(pathname));
-    if (!file.startsWith(repoDir + path.sep)) {
-      response.writeHead(404).end();
-      return;
-    }
-    readFile(file, (error, body) => {
-      if (error) response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      else response.writeHead(200, { 'content-type': file.endsWith('.yaml') ? 'application/x-yaml' : 'application/gzip' }).end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  repoUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveFolder(repoDir);
+  repoUrl = server.url;
   deadUrl = `http://127.0.0.1:${await closedPort()}`;
   const home = makeHelmHome(path.join(scratch, 'packager-home'));
   const packaged = await runAsync(HELM_VERSIONS[0].helm, ['package', dep, '--destination', repoDir], { cwd: scratch, env: home.env });
@@ -67,10 +54,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-  }
+  await server?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
