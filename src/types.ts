@@ -53,7 +53,10 @@ export interface SourceLocation {
   /** Relative to the working directory (or a chart path as Helm names it). */
   file: string;
   line: number;
-  /** True only when that line itself writes the offending key. */
+  /**
+   * True only when that line is shown to write the offending key: the key on that line, or a block
+   * of values it emits. For Helm charts, only when a proof render agrees (see targets/helm/proof).
+   */
   exact: boolean;
   /** 1-based column of the key on that line, when known. */
   column?: number;
@@ -69,6 +72,10 @@ export interface ValuesOrigin {
   file: string;
   line: number | null;
   layer: 'chart' | 'parent' | 'user';
+  /** Set by the proof render: true when a render with this line changed showed the value comes from it. */
+  exact?: boolean;
+  /** Why the line is not proven, when it is not. */
+  reason?: string;
 }
 
 export interface HostPortRange {

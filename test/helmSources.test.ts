@@ -56,11 +56,24 @@ for (const tools of HELM_VERSIONS) {
       assert.equal(where(byResource(mapping(), 'literal', 'host-pid')), `${M}/templates/literal.yaml:6`);
     });
 
-    test('a toYaml block: the toYaml line, not exact (with the reason), and the values leaf line', () => {
+    test('a toYaml block: the toYaml line and the values leaf line, both proven by the proof render', () => {
       const finding = byResource(mapping(), 'toyaml', 'run-as-user');
-      assert.equal(where(finding), `${M}/templates/toyaml.yaml:7 (approximate) | podSecurityContext.runAsUser@${M}/values.yaml:3/chart`);
-      assert.match(finding.source?.reason ?? '', /values block/);
+      assert.equal(where(finding), `${M}/templates/toyaml.yaml:7 | podSecurityContext.runAsUser@${M}/values.yaml:3/chart`);
+      assert.equal(finding.values[0]?.exact, true);
       assert.equal(finding.value, 1000);
+    });
+
+    test('--no-verify: the same lines, none called exact, each saying why', () => {
+      const { report } = helm([M, '--set', 'helper.hostNetwork=true', '--set', 'pid=true', '--no-verify']);
+      const findings = report.findings as Finding[];
+      assert.ok(findings.length > 0);
+      for (const finding of findings) {
+        assert.equal(finding.source?.exact, false, finding.path);
+        assert.ok(finding.source?.reason, finding.path);
+      }
+      const literal = byResource(findings, 'literal', 'host-pid');
+      assert.equal(literal.source?.line, 6);
+      assert.match(literal.source?.reason ?? '', /--no-verify/);
     });
 
     test('with: the key line and the full values path', () => {

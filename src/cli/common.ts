@@ -43,6 +43,8 @@ export interface CommonOptions {
   helpBase?: string;
   sarifCategory?: string;
   debug?: boolean;
+  /** Commander's reading of --no-verify. */
+  verify?: boolean;
 }
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -81,8 +83,8 @@ export function debugTo(io: CliIo, options: { debug?: boolean }): ((text: string
 }
 
 /** The context a target is checked in, from the command's options. */
-export function targetContext(io: CliIo, options: { debug?: boolean }, timeoutSeconds: number, config: TargetContext['config']): TargetContext {
-  return { cwd: io.cwd, env: io.env, timeoutSeconds, config, warn: warnTo(io), debug: debugTo(io, options) };
+export function targetContext(io: CliIo, options: { debug?: boolean; verify?: boolean }, timeoutSeconds: number, config: TargetContext['config']): TargetContext {
+  return { cwd: io.cwd, env: io.env, timeoutSeconds, config, warn: warnTo(io), debug: debugTo(io, options), verify: options.verify !== false };
 }
 
 /** Options every checking command shares. */
@@ -101,7 +103,8 @@ export function addCommonOptions(command: Command): Command {
     )
     .option('--help-base <url>', 'absolute URL the SARIF help links point into, one #anchor per check (default: the project docs)')
     .option('--sarif-category <name>', "the SARIF run's category (runAutomationDetails.id; default hostns-check): code scanning keeps one analysis per category")
-    .option('--debug', 'say what runs, and why a finding could not be mapped to its exact line (also HELM_DEBUG)');
+    .option('--debug', 'say what runs, and why a finding could not be mapped to its exact line (also HELM_DEBUG)')
+    .option('--no-verify', 'skip the renders that prove Helm template and values lines (faster; lines are then inferred, never called exact)');
 }
 
 /** `--help-base`: SARIF wants absolute URIs. */

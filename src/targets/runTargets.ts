@@ -22,6 +22,8 @@ export interface RunOptions {
   kustomize: () => LocatedKustomize;
   warn: (text: string) => void;
   debug?: (text: string) => void;
+  /** False with --no-verify (see TargetContext). */
+  verify?: boolean;
   /** Called as each target finishes (for progress), in completion order. */
   onDone?: (run: TargetRun, index: number) => void;
   onStart?: (index: number) => void;
@@ -40,7 +42,7 @@ interface RunShared {
 async function runOne(spec: TargetSpec, options: RunOptions, shared: RunShared): Promise<TargetRun> {
   // A renderer's warnings say which target they came from.
   const warn = (text: string) => options.warn(text.replace(/^(?=.)/gm, `[${spec.name}] `));
-  const context: TargetContext = { cwd: options.cwd, env: options.env, timeoutSeconds: options.timeoutSeconds, config: options.config, warn, debug: options.debug };
+  const context: TargetContext = { cwd: options.cwd, env: options.env, timeoutSeconds: options.timeoutSeconds, config: options.config, warn, debug: options.debug, verify: options.verify !== false };
   switch (spec.type) {
     case 'helm':
       try {

@@ -48,6 +48,8 @@ export interface TargetContext {
   warn(text: string): void;
   /** Says what runs and why a source mapping fell back (--debug, HELM_DEBUG). */
   debug?: (text: string) => void;
+  /** False with --no-verify: Helm lines are the template walk's inference, not proven by a render. */
+  verify?: boolean;
 }
 
 export interface TargetKind<Spec> {

@@ -13,7 +13,9 @@ import { copyChartForWriting, dependencyRepositories, type ChartCopy } from './c
 import type { ChartNode, SharedChartTrees } from './chartTree.js';
 import { describeDependencyFailure, describeHelmFailure } from './helmFailure.js';
 import { runHelmDependencyUpdate, runHelmTemplate, type HelmExit, type HelmRun, type HelmTemplateRequest } from './helmTemplate.js';
-import { MAX_VALUES_BYTES, refusedValuesFile, setFileFiles, type UserValues } from './valuesOrigins.js';
+import { MAX_VALUES_BYTES, refusedValuesFile, setFileFiles, ValuesFiles, type UserValues } from './valuesOrigins.js';
+import { formatJsonPath } from '../../manifests/jsonPath.js';
+import { resourceKey, type RenderedResource } from './proof/renderedResource.js';
 
 export interface HelmSpec {
   request: HelmTemplateRequest;
@@ -156,6 +158,36 @@ function refuseUnusableValuesFiles(request: HelmTemplateRequest, cwd: string): v
   }
 }
 
+/**
+ * Proves each finding's lines with a scratch render (see proof/proveFindings.ts), or, with
+ * --no-verify, says they are not proven. Only local charts are copied; others keep the walk's word.
+ */
+async function proveOrSay(
+  findings: Finding[],
+  rendered: ReadonlyMap<string, RenderedResource>,
+  { request, chartShown, spec, context }: { request: HelmTemplateRequest; chartShown: string; spec: HelmSpec; context: TargetContext },
+): Promise<void> {
+  const mapped = findings.filter((finding) => finding.source !== null);
+  if (mapped.length === 0) return;
+  if (context.verify === false) {
+    const reason = 'not proven: --no-verify skipped the proof render';
+    for (const finding of mapped) if (finding.source?.exact) finding.source = { ...finding.source, exact: false, reason };
+    return;
+  }
+  const shown = new ValuesFiles(context.cwd);
+  const userFiles = new Map(request.values.map((file) => [shown.shown(file), file]));
+  const { proveFindings } = await import('./proof/proveFindings.js');
+  const summary = await proveFindings(mapped, rendered, {
+    request,
+    chartDir: request.chart,
+    chartShown,
+    run: { helm: spec.helm, cwd: context.cwd, env: context.env, timeoutSeconds: context.timeoutSeconds },
+    userFiles,
+    debug: context.debug,
+  });
+  context.debug?.(`proof: ${summary.renders} render(s) in ${summary.milliseconds} ms${summary.problem ? ` (${summary.problem})` : ''}`);
+}
+
 export const helmKind: TargetKind<HelmSpec> = {
   type: 'helm',
   pathOf: (spec) => spec.request.chart,
@@ -192,6 +224,8 @@ export const helmKind: TargetKind<HelmSpec> = {
     let defaults = overrides && !copy ? defaultsRender(withoutOverrides(effective), spec, context, true) : null;
 
     let sourceOf: SourceMapper;
+    // What each finding's resource looked like in this render: the proof render is compared with it.
+    const rendered = new Map<string, RenderedResource>();
     try {
       const { helmSourceMapper } = await import('./helmSource.js');
       const trees = spec.chartTrees;
@@ -201,7 +235,12 @@ export const helmKind: TargetKind<HelmSpec> = {
       const mapper = helmSourceMapper({ chart: request.chart, user: userValues(request), cwd: context.cwd, loadTree, debug: context.debug, limits });
       // Helm is still rendering (it writes everything at the end): read the chart meanwhile.
       mapper.prepare();
-      sourceOf = mapper;
+      sourceOf = (query) => {
+        const metadata = query.resource.metadata as Record<string, unknown> | undefined;
+        const at = { document: query.document.index, resourcePath: query.resourcePath, resource: query.resource };
+        rendered.set(resourceKey(query.resource.kind, metadata?.name, formatJsonPath(query.path)), at);
+        return mapper(query);
+      };
     } catch (error) {
       await run.stop();
       copy?.remove();
@@ -227,6 +266,7 @@ export const helmKind: TargetKind<HelmSpec> = {
           failure = { file, line: described.line, message: described.message };
         }
         const warnings = [];
+        const proof = succeeded(exit) ? proveOrSay(outcome.findings, rendered, { request: effective, chartShown: request.chart, spec, context }) : null;
         if (defaults) {
           const chartOnly = await defaults;
           if (succeeded(chartOnly.exit) && chartOnly.outcome.errors.length === 0) {
@@ -236,6 +276,7 @@ export const helmKind: TargetKind<HelmSpec> = {
             warnings.push({ file: null, line: null, message: 'the chart does not render with its own values alone, so introducedBy is not known' });
           }
         }
+        await proof;
         return { failure, warnings };
       },
       async cleanup() {

@@ -1,0 +1,165 @@
+// What a proof render changes in its scratch copy of the chart, as pure text edits: every template
+// line whose YAML key is one the checks read gets a key renamed with a token naming that line, and
+// the values lines the mapping proposed get sentinel values. The render then says which line wrote
+// each offending key and which values line its value came from (see proofRead.ts).
+import { isPair, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
+import { resolvePlainScalar } from '../../../manifests/kubeYaml.js';
+
+/**
+ * Keys the checks read, and `name` of a list item (a container's first line: where a missing
+ * runAsUser points). Other keys are left alone: the fewer lines renamed, the fewer templates that
+ * read their own output back (`fromYaml`) can notice.
+ */
+const PROVEN_KEYS = new Set(['hostIPC', 'hostNetwork', 'hostPID', 'hostPort', 'runAsUser']);
+
+/** A key at the start of a template line, after its indentation and any list dashes. */
+const KEY_LINE = /^(\s*)((?:-[ \t]+)*)(["']?)([A-Za-z]+)\3([ \t]*:)(?=[ \t]|\r?$)/;
+
+/** The token a renamed key carries: `hostPort_hnsproof3x42` is file 3, line 42. */
+export function proofToken(file: number, line: number): string {
+  return `_hnsproof${file}x${line}`;
+}
+
+export const TOKEN_PATTERN = /_hnsproof(\d+)x(\d+)/g;
+
+/** The file and line a token names, when the key carries one. */
+export function tokenIn(key: string): { file: number; line: number } | null {
+  const match = /_hnsproof(\d+)x(\d+)$/.exec(key);
+  return match ? { file: Number(match[1]), line: Number(match[2]) } : null;
+}
+
+export function withoutTokens(text: string): string {
+  return text.replace(TOKEN_PATTERN, '');
+}
+
+/** The template text with the proven keys of each line renamed; null when no line has one. */
+export function tokenizeTemplate(text: string, file: number): string | null {
+  const lines = text.split('\n');
+  let changed = false;
+  for (let i = 0; i < lines.length; i++) {
+    const match = KEY_LINE.exec(lines[i]!);
+    if (!match) continue;
+    const [whole, indent, dashes, quote, key, colon] = match as unknown as [string, string, string, string, string, string];
+    if (!PROVEN_KEYS.has(key) && !(key === 'name' && dashes !== '')) continue;
+    lines[i] = `${indent}${dashes}${quote}${key}${proofToken(file, i + 1)}${quote}${colon}${lines[i]!.slice(whole.length)}`;
+    changed = true;
+  }
+  return changed ? lines.join('\n') : null;
+}
+
+/** A values line to replace, and with what. */
+export interface SentinelEdit {
+  line: number;
+  /** The scalar that line must hold (the finding's value), or the edit is not made. */
+  expected: unknown;
+  /** YAML text put in its place. */
+  replacement: string;
+}
+
+/** The plain data a values scalar holds, as Helm (go-yaml) reads a plain scalar. */
+function scalarValue(node: Node, source: string): unknown {
+  if (!isScalar(node)) return undefined;
+  if (node.type === 'PLAIN' && node.range) return resolvePlainScalar(source.slice(node.range[0], node.range[1]).trim());
+  return node.value;
+}
+
+/**
+ * The values file with each edit's scalar (a mapping value or list item starting on that line)
+ * replaced; the edits whose line holds no such scalar, or another value, are left out and listed.
+ */
+export function applySentinels(source: string, edits: readonly SentinelEdit[]): { text: string; applied: SentinelEdit[] } {
+  let document;
+  try {
+    document = parseDocument(source, { uniqueKeys: false });
+  } catch {
+    return { text: source, applied: [] };
+  }
+  if (document.errors.length > 0) return { text: source, applied: [] };
+  const lineOf = lineIndex(source);
+  // The last value scalar that starts on each line (a key's value, or a list item).
+  const valueOnLine = new Map<number, Node>();
+  visit(document, (_key, node, path) => {
+    if (!isScalar(node) || !node.range) return;
+    const parent = path[path.length - 1];
+    const isValue = (isPair(parent) && parent.value === node) || isSeq(parent);
+    if (!isValue) return;
+    valueOnLine.set(lineOf(node.range[0]), node);
+  });
+  const applied: { edit: SentinelEdit; from: number; to: number }[] = [];
+  for (const edit of edits) {
+    const node = valueOnLine.get(edit.line);
+    if (!node?.range || scalarValue(node, source) !== edit.expected) continue;
+    applied.push({ edit, from: node.range[0], to: node.range[1] });
+  }
+  applied.sort((a, b) => b.from - a.from);
+  let text = source;
+  for (const { from, to, edit } of applied) text = `${text.slice(0, from)}${edit.replacement}${text.slice(to)}`;
+  return { text, applied: applied.map((a) => a.edit) };
+}
+
+/** A scalar setting of a values file: its line, key path and value as Helm reads it. */
+export interface ValuesLeaf {
+  line: number;
+  key: (string | number)[];
+  value: unknown;
+}
+
+/** Every scalar setting of a values file (nothing when it does not parse). */
+export function valuesLeaves(source: string): ValuesLeaf[] {
+  let document;
+  try {
+    document = parseDocument(source, { uniqueKeys: false });
+  } catch {
+    return [];
+  }
+  if (document.errors.length > 0) return [];
+  const lineOf = lineIndex(source);
+  const leaves: ValuesLeaf[] = [];
+  visit(document, {
+    Scalar(_key, node, path) {
+      const parent = path[path.length - 1];
+      if (!node.range || !((isPair(parent) && parent.value === node) || isSeq(parent))) return;
+      const key: (string | number)[] = [];
+      for (let i = 0; i < path.length; i++) {
+        const step = path[i];
+        if (isPair(step) && isScalar(step.key)) key.push(String(step.key.value));
+        else if (isSeq(step)) {
+          const child = path[i + 1] ?? node;
+          key.push(step.items.indexOf(child));
+        }
+      }
+      leaves.push({ line: lineOf(node.range[0]), key, value: scalarValue(node, source) });
+    },
+  });
+  return leaves;
+}
+
+/** Offset -> 1-based line, by binary search over the line starts. */
+function lineIndex(source: string): (offset: number) => number {
+  const lineStarts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (lineStarts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low + 1;
+  };
+}
+
+/**
+ * Sentinels keep what a template can branch on: a truthy value gets a truthy sentinel no other
+ * value shares (a number for a number, a string for `true`), so `if`, `default` and `with` take
+ * the same branches; a falsy 0 can only become another falsy value, so 0s are told apart by a
+ * binary code over several renders (bit set: `false`, else 0).
+ */
+export const SENTINEL_BASE = 7_310_000;
+
+export function truthySentinel(value: unknown, index: number): string | null {
+  if (typeof value === 'number' && Number.isInteger(value) && value !== 0) return String(SENTINEL_BASE + index);
+  if (value === true) return `hnsproofv${index}`;
+  return null;
+}

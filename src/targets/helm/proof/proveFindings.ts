@@ -1,0 +1,338 @@
+// Proof by counterfactual render. The template walk and the values mapping propose a line; a
+// render of a scratch copy decides. In the copy, each template line whose key the checks read has
+// that key renamed with a token naming the line, and each proposed values line holds a sentinel.
+// The token found on a finding's key names the line that wrote it; the sentinel found in its value
+// names the values line it came from. A claim counts only when the scratch render, tokens and
+// sentinels taken out, writes the same pod spec as the user's render. Findings always come from
+// the user's own render: nothing here adds or removes one, it only sets `exact` and the reasons.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseManifest } from '../../../manifests/parseManifest.js';
+import { splitDocuments } from '../../../manifests/splitDocuments.js';
+import { makeScratchDir } from '../../../process/scratch.js';
+import { FIELDS_NEVER_READ, valueAt } from '../../../rules/findPodSpecs.js';
+import type { Finding, JsonPath, ValuesOrigin } from '../../../types.js';
+import { runHelmTemplate, type HelmRunOptions, type HelmTemplateRequest } from '../helmTemplate.js';
+import { copyChartForProof, type ProofChart } from './proofChart.js';
+import { formatValuesKey } from '../valuesOrigins.js';
+import { applySentinels, tokenizeTemplate, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
+import { resourceKey, type RenderedResource } from './renderedResource.js';
+import { firstDifference, parseFindingPath, podSpecPath, readPath, restore, type PathReading } from './proofRead.js';
+
+/** More falsy values than this are not told apart: 2^3 - 1 codes, three renders. */
+const MAX_FALSY_BITS = 3;
+
+interface Candidate {
+  origin: ValuesOrigin;
+  /** The finding's value: what the line must hold to be edited. */
+  value: unknown;
+  /** A truthy sentinel's text, or a falsy candidate's code (1..7). */
+  sentinel: string | null;
+  code: number;
+}
+
+export interface ProofSettings {
+  /** The request the user's render ran with (chart and values files as Helm read them). */
+  request: HelmTemplateRequest;
+  /** The chart folder or archive to copy (a `--dependency-update` copy when there is one). */
+  chartDir: string;
+  /** The chart as the user named it: the files of the copy are shown as its files. */
+  chartShown: string;
+  run: HelmRunOptions;
+  /** A values file named in a finding (as shown) -> the file Helm read. */
+  userFiles: ReadonlyMap<string, string>;
+  debug?: (text: string) => void;
+}
+
+export interface ProofSummary {
+  renders: number;
+  milliseconds: number;
+  /** Why nothing could be proven, when nothing could. */
+  problem: string | null;
+}
+
+/** Proves (or disproves) every finding's template and values lines; changes only `exact` and reasons. */
+export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<string, RenderedResource>, settings: ProofSettings): Promise<ProofSummary> {
+  const started = Date.now();
+  const subjects = findings.filter((finding) => finding.source && rendered.has(resourceKey(finding.resource.kind, finding.resource.name, finding.path)));
+  if (subjects.length === 0) return { renders: 0, milliseconds: 0, problem: null };
+  const scratch = makeScratchDir('hostns-check-proof-');
+  let renders = 0;
+  try {
+    const copy = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, scratch.path);
+    const templates = tokenizeTemplates(copy);
+    const valuesTexts: ValuesText[] = [
+      ...copy.files.filter((file) => file.values).map((file) => ({ shown: file.shown, text: file.text ?? '', layer: 'chart' as const })),
+      ...[...settings.userFiles].map(([shown, given]) => ({ shown, text: readFileSync(path.resolve(settings.run.cwd, given), 'utf8'), layer: 'user' as const })),
+    ];
+    const candidates = valuesCandidates(subjects, valuesTexts);
+    const userTexts = new Map(valuesTexts.filter((file) => file.layer === 'user').map((file) => [file.shown, file.text]));
+    const falsyBits = Math.min(MAX_FALSY_BITS, bitsFor(Math.max(0, ...[...candidates.values()].map((c) => c.code))));
+    const readings: ScratchRender[] = [];
+    for (let bit = 0; bit < Math.max(1, falsyBits); bit++) {
+      const values = writeValues(copy, userTexts, candidates, bit, settings, scratch.path);
+      renders++;
+      const outcome = await renderScratch({ ...settings.request, chart: copy.chart, values: values.files, dependencyUpdate: false, extraArgs: ['--skip-schema-validation', ...settings.request.extraArgs] }, settings.run);
+      if (typeof outcome === 'string') {
+        markUnproven(subjects, `the proof render failed (${outcome})`);
+        return { renders, milliseconds: Date.now() - started, problem: outcome };
+      }
+      readings.push({ documents: outcome, sentinels: values.sentinels, applied: values.applied });
+    }
+    for (const finding of subjects) judge(finding, rendered.get(resourceKey(finding.resource.kind, finding.resource.name, finding.path))!, readings, templates, candidates);
+    return { renders, milliseconds: Date.now() - started, problem: null };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    settings.debug?.(`the proof render could not run: ${why}`);
+    markUnproven(subjects, `the proof render could not run (${why})`);
+    return { renders, milliseconds: Date.now() - started, problem: why };
+  } finally {
+    scratch.remove();
+  }
+}
+
+function bitsFor(code: number): number {
+  return code === 0 ? 0 : Math.floor(Math.log2(code)) + 1;
+}
+
+/** Template file number -> its name and lines, for the tokens written into the copy. */
+interface TemplateTable {
+  shown: string[];
+  lines: string[][];
+}
+
+function tokenizeTemplates(copy: ProofChart): TemplateTable {
+  const table: TemplateTable = { shown: [], lines: [] };
+  for (const file of copy.files) {
+    if (!file.template) continue;
+    const text = file.text ?? '';
+    const number = table.shown.length;
+    const tokenized = tokenizeTemplate(text, number);
+    table.shown.push(file.shown);
+    table.lines.push(text.split('\n'));
+    if (tokenized !== null) writeFileSync(file.file, tokenized);
+  }
+  return table;
+}
+
+
+/** A values file the proof may edit: how the report names it, and its text. */
+interface ValuesText {
+  shown: string;
+  text: string;
+  layer: 'user' | 'chart';
+}
+
+/** Equal values on lines the mapping did not propose, per finding: a bound on what one render edits. */
+const MAX_EQUAL_CANDIDATES = 64;
+
+/**
+ * Each values line that may have written a finding's value, once, with its sentinel or falsy
+ * code: the lines the mapping proposed, then every setting of the values files that holds the same
+ * value (for `true` and 0, only under a key named like the offending one: `hostNetwork`,
+ * `podHostNetwork`), so a line the walk could not follow is found by the render instead.
+ */
+function valuesCandidates(findings: readonly Finding[], files: readonly ValuesText[]): Map<string, Candidate> {
+  const candidates = new Map<string, Candidate>();
+  let truthy = 0;
+  let falsy = 0;
+  const add = (origin: ValuesOrigin, value: unknown) => {
+    const key = `${origin.file}\0${origin.line}`;
+    if (candidates.has(key)) return;
+    const sentinel = truthySentinel(value, truthy);
+    if (sentinel !== null) {
+      truthy++;
+      candidates.set(key, { origin, value, sentinel, code: 0 });
+    } else if (value === 0 && falsy < 2 ** MAX_FALSY_BITS - 1) {
+      candidates.set(key, { origin, value: 0, sentinel: null, code: ++falsy });
+    }
+  };
+  const leaves = files.map((file) => ({ file, leaves: valuesLeaves(file.text) }));
+  for (const finding of findings) {
+    for (const origin of finding.values) if (origin.line !== null) add(origin, finding.value);
+    const keyName = String(parseFindingPath(finding.path).at(-1) ?? '').toLowerCase();
+    const named = finding.value === true || finding.value === 0;
+    let equal = 0;
+    for (const { file, leaves: list } of leaves) {
+      for (const leaf of list) {
+        if (leaf.value !== finding.value || equal >= MAX_EQUAL_CANDIDATES) continue;
+        const last = [...leaf.key].reverse().find((segment) => typeof segment === 'string');
+        if (named && !String(last ?? '').toLowerCase().includes(keyName)) continue;
+        equal++;
+        add({ key: formatValuesKey(leaf.key), file: file.shown, line: leaf.line, layer: layerOf(file, finding) }, finding.value);
+      }
+    }
+  }
+  return candidates;
+}
+
+/** A chart's values file is the finding's own chart's ('chart') or an ancestor's ('parent'). */
+function layerOf(file: ValuesText, finding: Finding): ValuesOrigin['layer'] {
+  if (file.layer === 'user') return 'user';
+  const folder = file.shown.replace(/values\.yaml$/, '');
+  return finding.source?.file.startsWith(`${folder}charts/`) ? 'parent' : 'chart';
+}
+
+interface WrittenValues {
+  /** The -f files to render with, in the user's order. */
+  files: string[];
+  sentinels: Map<string, unknown>;
+  applied: Set<Candidate>;
+}
+
+/** The values files of one proof render: the chart's own in the copy, the user's as scratch files. */
+function writeValues(copy: ProofChart, texts: ReadonlyMap<string, string>, candidates: ReadonlyMap<string, Candidate>, bit: number, settings: ProofSettings, scratch: string): WrittenValues {
+  const byFile = new Map<string, { candidate: Candidate; edit: SentinelEdit }[]>();
+  for (const candidate of candidates.values()) {
+    let replacement: string | null = null;
+    if (candidate.sentinel !== null && bit === 0) replacement = candidate.sentinel;
+    else if (candidate.code > 0 && (candidate.code >> bit) & 1) replacement = 'false';
+    if (replacement === null) continue;
+    const list = byFile.get(candidate.origin.file) ?? [];
+    list.push({ candidate, edit: { line: candidate.origin.line!, expected: candidate.value, replacement } });
+    byFile.set(candidate.origin.file, list);
+  }
+  const sentinels = new Map<string, unknown>();
+  const applied = new Set<Candidate>();
+  const edit = (source: string, shown: string): string => {
+    const planned = byFile.get(shown) ?? [];
+    const result = applySentinels(source, planned.map((p) => p.edit));
+    for (const { candidate, edit: made } of planned) {
+      if (!result.applied.includes(made)) continue;
+      applied.add(candidate);
+      if (candidate.sentinel !== null && made.replacement === candidate.sentinel) sentinels.set(candidate.sentinel, candidate.value);
+    }
+    return result.text;
+  };
+  // The chart's values files (the root's and every subchart's), edited in the copy; each render
+  // starts again from the chart's own text.
+  for (const file of copy.files) {
+    if (file.values && (bit > 0 || byFile.has(file.shown))) writeFileSync(file.file, edit(file.text ?? '', file.shown));
+  }
+  const files = settings.request.values.map((given, i) => {
+    const shown = [...settings.userFiles].find(([, read]) => read === given)?.[0];
+    if (!shown || !byFile.has(shown)) return given;
+    const written = path.join(scratch, `values-${bit}-${i}.yaml`);
+    writeFileSync(written, edit(texts.get(shown) ?? '', shown));
+    return written;
+  });
+  return { files, sentinels, applied };
+}
+
+/** A proof render's documents as plain data, by position; or why it failed. */
+async function renderScratch(request: HelmTemplateRequest, options: HelmRunOptions): Promise<unknown[] | string> {
+  const run = runHelmTemplate(request, options);
+  const documents: unknown[] = [];
+  try {
+    for await (const raw of splitDocuments(run.stdout)) {
+      const parsed = parseManifest(raw, FIELDS_NEVER_READ);
+      documents[raw.index] = parsed.errors.length === 0 && parsed.manifests.length === 1 ? parsed.manifests[0]!.value : undefined;
+    }
+  } catch (error) {
+    run.kill();
+    await run.done;
+    return error instanceof Error ? error.message : String(error);
+  }
+  const exit = await run.done;
+  if (exit.timedOut) return 'it took longer than --timeout';
+  if (exit.exitCode !== 0 || exit.signal) return exit.stderr.trim().split('\n')[0] ?? `exit ${exit.exitCode}`;
+  return documents;
+}
+
+interface ScratchRender {
+  documents: unknown[];
+  sentinels: Map<string, unknown>;
+  applied: Set<Candidate>;
+}
+
+function markUnproven(findings: readonly Finding[], reason: string): void {
+  for (const finding of findings) {
+    if (finding.source?.exact) finding.source = { ...finding.source, exact: false, reason };
+    for (const origin of finding.values) if (origin.line !== null) Object.assign(origin, { exact: false, reason });
+  }
+}
+
+/** What one render says of a finding, once its pod spec is shown to match the user's. */
+function readRender(render: ScratchRender, at: RenderedResource, relative: JsonPath): PathReading | string {
+  const document = render.documents[at.document];
+  if (document === undefined) return 'the proof render has no such document';
+  const scratch = valueAt(document, at.resourcePath);
+  const restored = restore(scratch, render.sentinels);
+  const podPath = podSpecPath(relative) ?? [];
+  const differs = firstDifference(valueAt(restored, podPath), valueAt(at.resource, podPath));
+  if (differs !== null) return `the proof render wrote another pod spec (at ${differs}: the chart reads its own output or a random value)`;
+  return readPath(scratch, relative);
+}
+
+function judge(finding: Finding, at: RenderedResource, renders: ScratchRender[], templates: TemplateTable, candidates: ReadonlyMap<string, Candidate>): void {
+  const relative = parseFindingPath(finding.path).slice(at.resourcePath.length);
+  const readings = renders.map((render) => readRender(render, at, relative));
+  const first = readings[0]!;
+  if (typeof first === 'string') return markUnproven([finding], `not proven: ${first}`);
+  if (first.problem) return markUnproven([finding], `not proven: ${first.problem}`);
+  const walked = new Set(finding.values.map((origin) => `${origin.file}\0${origin.line}`));
+  const proven = judgeValuesLine(finding, readings, renders, candidates);
+  judgeTemplateLine(finding, first, templates, proven !== null && walked.has(`${proven.origin.file}\0${proven.origin.line}`));
+}
+
+/** Output actions that copy values into the render; an include alone does not say which line wrote the key. */
+const VALUES_BLOCK = /\{\{-?\s*(?!if\b|else\b|end\b|range\b|with\b|define\b|template\b|block\b|\/\*)[^}]*(toYaml|toJson|toPrettyJson|tpl|\.Values|\$[A-Za-z_]|\.\w)/;
+
+/**
+ * The template line: the token on the key (or on the list item of a missing key) names it. With no
+ * token, a block of values wrote the key; the walk's line is that block only when the values line
+ * the walk followed from it is the one the render proved (`valuesFollowed`).
+ */
+function judgeTemplateLine(finding: Finding, reading: PathReading, templates: TemplateTable, valuesFollowed: boolean): void {
+  const source = finding.source!;
+  const token = reading.key?.token ?? reading.item?.token ?? null;
+  if (token) {
+    const shown = templates.shown[token.file];
+    const text = templates.lines[token.file]?.[token.line - 1];
+    if (shown === undefined || text === undefined) return markUnproven([finding], 'not proven: a token names no template line');
+    const column = /^\s*(?:-\s+)*/.exec(text)![0].length + 1;
+    finding.source = { file: shown, line: token.line, exact: true, column, text: text.replace(/\r$/, '') };
+    return;
+  }
+  if (valuesFollowed && source.text !== undefined && VALUES_BLOCK.test(source.text)) {
+    finding.source = { ...source, exact: true };
+    delete finding.source.reason;
+    return;
+  }
+  const reason = valuesFollowed
+    ? 'not proven: no template line writes the key, and the line shown does not copy values into the render'
+    : 'not proven: no template line writes the key; a block of values does, and the render did not show which';
+  finding.source = { ...source, exact: false, reason };
+}
+
+/** Proves the values line the value came from (moved to the front), or says none was; the proven one. */
+function judgeValuesLine(finding: Finding, readings: (PathReading | string)[], renders: ScratchRender[], candidates: ReadonlyMap<string, Candidate>): Candidate | null {
+  const value = (readings[0] as PathReading).key?.value;
+  let proven: Candidate | null = null;
+  for (const candidate of candidates.values()) {
+    if (candidate.sentinel !== null && renders[0]!.applied.has(candidate) && String(value) === candidate.sentinel) proven = candidate;
+  }
+  if (!proven && finding.value === 0) {
+    let code = 0;
+    for (let bit = 0; bit < readings.length; bit++) {
+      const reading = readings[bit];
+      if (typeof reading === 'string' || reading?.problem) {
+        disprove(finding, 'not proven: a proof render for 0 values differed');
+        return null;
+      }
+      if (reading?.key?.value === false) code |= 1 << bit;
+    }
+    for (const candidate of candidates.values()) if (code > 0 && candidate.code === code && renders.every((r, bit) => !((code >> bit) & 1) || r.applied.has(candidate))) proven = candidate;
+  }
+  if (!proven) {
+    disprove(finding, 'not proven: a render with this line changed did not change the value');
+    return null;
+  }
+  const origin = { ...proven.origin, exact: true };
+  finding.values = [origin, ...finding.values.filter((o) => !(o.file === origin.file && o.line === origin.line))];
+  return proven;
+}
+
+function disprove(finding: Finding, reason: string): void {
+  for (const origin of finding.values) if (origin.line !== null) Object.assign(origin, { exact: false, reason });
+}
