@@ -47,6 +47,37 @@ export function tokenizeTemplate(text: string, file: number): string | null {
   return changed ? lines.join('\n') : null;
 }
 
+/**
+ * A line that is one output action emitting a block of YAML (`{{- toYaml .x | nindent 4 }}`,
+ * `{{ tpl $value .context }}`): control actions, assignments and named templates are not blocks.
+ * A right-trimming `-}}` is left alone: what follows would join the marker's comment.
+ */
+const BLOCK_LINE = /^([ \t]*)\{\{(-?)[ \t]*((?:(?!\{\{|\}\}).)*?)[ \t]*\}\}([ \t]*\r?)$/;
+const BLOCK_ACTION = /\b(toYaml|toJson|toPrettyJson|tpl|indent|nindent)\b/;
+const NOT_A_BLOCK = /^(if|else|end|range|with|define|template|block|include|break|continue)\b|^\/\*|^\$\w*\s*:?=|\binclude\b|\btemplate\b/;
+
+/** Comment lines a proof render puts around a block's output: `#hnsbeg3x42` ... `#hnsend3x42`. */
+export const BLOCK_MARKER = /^\s*#hns(beg|end)(\d+)x(\d+)\s*$/;
+
+/**
+ * The template text with each block line's output put between two comment lines naming the line:
+ * a key found between them in the render was written by that block. Null when no line is one.
+ */
+export function markBlocks(text: string, file: number): string | null {
+  const lines = text.split('\n');
+  let changed = false;
+  for (let i = 0; i < lines.length; i++) {
+    const match = BLOCK_LINE.exec(lines[i]!);
+    if (!match) continue;
+    const [, indent, trimLeft, action, rest] = match as unknown as [string, string, string, string, string];
+    if (action.endsWith('-') || !BLOCK_ACTION.test(action) || NOT_A_BLOCK.test(action)) continue;
+    const tag = `${file}x${i + 1}`;
+    lines[i] = `${indent}{{${trimLeft} "\\n#hnsbeg${tag}\\n" }}{{ ${action} }}{{ "\\n#hnsend${tag}" }}${rest}`;
+    changed = true;
+  }
+  return changed ? lines.join('\n') : null;
+}
+
 /** A values line to replace, and with what. */
 export interface SentinelEdit {
   line: number;

@@ -11,11 +11,11 @@ import { parseManifest } from '../../../manifests/parseManifest.js';
 import { splitDocuments } from '../../../manifests/splitDocuments.js';
 import { makeScratchDir } from '../../../process/scratch.js';
 import { FIELDS_NEVER_READ, valueAt } from '../../../rules/findPodSpecs.js';
-import type { Finding, JsonPath, ValuesOrigin } from '../../../types.js';
+import type { Finding, JsonPath, Position, ValuesOrigin } from '../../../types.js';
 import { runHelmTemplate, type HelmRunOptions, type HelmTemplateRequest } from '../helmTemplate.js';
 import { copyChartForProof, type ProofChart } from './proofChart.js';
 import { formatValuesKey } from '../valuesOrigins.js';
-import { applySentinels, tokenizeTemplate, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
+import { applySentinels, BLOCK_MARKER, markBlocks, tokenizeTemplate, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
 import { resourceKey, type RenderedResource } from './renderedResource.js';
 import { firstDifference, parseFindingPath, podSpecPath, readPath, restore, type PathReading } from './proofRead.js';
 
@@ -54,13 +54,19 @@ export interface ProofSummary {
 /** Proves (or disproves) every finding's template and values lines; changes only `exact` and reasons. */
 export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<string, RenderedResource>, settings: ProofSettings): Promise<ProofSummary> {
   const started = Date.now();
-  const subjects = findings.filter((finding) => finding.source && rendered.has(resourceKey(finding.resource.kind, finding.resource.name, finding.path)));
+  const atOf = (finding: Finding) => rendered.get(resourceKey(finding.resource.kind, finding.resource.name, finding.path));
+  const subjects = findings.filter((finding) => finding.source && atOf(finding));
   if (subjects.length === 0) return { renders: 0, milliseconds: 0, problem: null };
   const scratch = makeScratchDir('hostns-check-proof-');
   let renders = 0;
+  const render = async (chart: string, values: string[]) => {
+    renders++;
+    const request = { ...settings.request, chart, values, dependencyUpdate: false, extraArgs: ['--skip-schema-validation', ...settings.request.extraArgs] };
+    return renderScratch(request, settings.run, new Set(subjects.map((finding) => atOf(finding)!.document)));
+  };
   try {
-    const copy = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, scratch.path);
-    const templates = tokenizeTemplates(copy);
+    const copy = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'keys'));
+    const templates = editTemplates(copy, tokenizeTemplate);
     const valuesTexts: ValuesText[] = [
       ...copy.files.filter((file) => file.values).map((file) => ({ shown: file.shown, text: file.text ?? '', layer: 'chart' as const })),
       ...[...settings.userFiles].map(([shown, given]) => ({ shown, text: readFileSync(path.resolve(settings.run.cwd, given), 'utf8'), layer: 'user' as const })),
@@ -71,15 +77,29 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
     const readings: ScratchRender[] = [];
     for (let bit = 0; bit < Math.max(1, falsyBits); bit++) {
       const values = writeValues(copy, userTexts, candidates, bit, settings, scratch.path);
-      renders++;
-      const outcome = await renderScratch({ ...settings.request, chart: copy.chart, values: values.files, dependencyUpdate: false, extraArgs: ['--skip-schema-validation', ...settings.request.extraArgs] }, settings.run);
+      const outcome = await render(copy.chart, values.files);
       if (typeof outcome === 'string') {
         markUnproven(subjects, `the proof render failed (${outcome})`);
         return { renders, milliseconds: Date.now() - started, problem: outcome };
       }
       readings.push({ documents: outcome, sentinels: values.sentinels, applied: values.applied });
     }
-    for (const finding of subjects) judge(finding, rendered.get(resourceKey(finding.resource.kind, finding.resource.name, finding.path))!, readings, templates, candidates);
+    // Keys no template line wrote come from blocks of values: a second copy marks each block.
+    const judged = subjects.map((finding) => ({ finding, at: atOf(finding)!, reading: readKeys(readings, atOf(finding)!, finding) }));
+    let blocks: ScratchDocument[] | string | null = null;
+    if (judged.some(({ reading }) => typeof reading !== 'string' && !reading.problem && !(reading.key?.token ?? reading.item?.token))) {
+      const marked = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'blocks'));
+      editTemplates(marked, markBlocks);
+      blocks = await render(marked.chart, settings.request.values);
+    }
+    for (const { finding, at, reading } of judged) {
+      if (typeof reading === 'string') markUnproven([finding], `not proven: ${reading}`);
+      else if (reading.problem) markUnproven([finding], `not proven: ${reading.problem}`);
+      else {
+        judgeValuesLine(finding, readings.map((r) => readRender(r, at, relativePath(finding, at))), readings, candidates);
+        judgeTemplateLine(finding, reading, templates, typeof blocks === 'string' ? blocks : blocks ? blockAround(blocks, at, relativePath(finding, at)) : null);
+      }
+    }
     return { renders, milliseconds: Date.now() - started, problem: null };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
@@ -89,6 +109,55 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
   } finally {
     scratch.remove();
   }
+}
+
+function relativePath(finding: Finding, at: RenderedResource): JsonPath {
+  return parseFindingPath(finding.path).slice(at.resourcePath.length);
+}
+
+/** The first render's reading of a finding's key, or why there is none. */
+function readKeys(renders: ScratchRender[], at: RenderedResource, finding: Finding): PathReading | string {
+  return readRender(renders[0]!, at, relativePath(finding, at));
+}
+
+/**
+ * The block whose marked output holds the finding's key (or, for a missing key, its list item):
+ * the nearest `#hnsbeg` before it not closed before it, closed after it. A string says why none.
+ */
+function blockAround(documents: ScratchDocument[], at: RenderedResource, relative: JsonPath): { file: number; line: number } | string {
+  const document = documents[at.document];
+  if (!document) return 'the block render has no such document';
+  const podPath = podSpecPath(relative) ?? [];
+  const differs = firstDifference(valueAt(valueAt(document.value, at.resourcePath), podPath), valueAt(at.resource, podPath));
+  if (differs !== null) return `the block render wrote another pod spec (at ${differs})`;
+  let position = document.locate([...at.resourcePath, ...relative]);
+  for (let k = relative.length - 1; !position && k >= 0; k--) {
+    if (typeof relative[k] === 'number') position = document.locate([...at.resourcePath, ...relative.slice(0, k + 1)]);
+  }
+  if (!position) return 'the key is not in the block render';
+  const index = position.line - document.startLine;
+  let open: string | null = null;
+  for (let j = index, depth = 0; j >= 0 && open === null; j--) {
+    const marker = BLOCK_MARKER.exec(document.lines[j] ?? '');
+    if (marker?.[1] === 'end') depth++;
+    else if (marker?.[1] === 'beg') {
+      if (depth === 0) open = `${marker[2]}x${marker[3]}`;
+      else depth--;
+    }
+  }
+  if (open === null) return 'no block of values holds the key';
+  for (let j = index + 1, depth = 0; j < document.lines.length; j++) {
+    const marker = BLOCK_MARKER.exec(document.lines[j] ?? '');
+    if (marker?.[1] === 'beg') depth++;
+    else if (marker?.[1] === 'end') {
+      if (depth > 0) depth--;
+      else if (`${marker[2]}x${marker[3]}` === open) {
+        const [file, line] = open.split('x').map(Number) as [number, number];
+        return { file, line };
+      } else return 'the block markers around the key do not match';
+    }
+  }
+  return 'the block holding the key does not end after it';
 }
 
 function bitsFor(code: number): number {
@@ -101,20 +170,19 @@ interface TemplateTable {
   lines: string[][];
 }
 
-function tokenizeTemplates(copy: ProofChart): TemplateTable {
+/** Edits every template of the copy (file numbers in the copy's order, the same in every copy). */
+function editTemplates(copy: ProofChart, edit: (text: string, file: number) => string | null): TemplateTable {
   const table: TemplateTable = { shown: [], lines: [] };
   for (const file of copy.files) {
     if (!file.template) continue;
     const text = file.text ?? '';
-    const number = table.shown.length;
-    const tokenized = tokenizeTemplate(text, number);
+    const edited = edit(text, table.shown.length);
     table.shown.push(file.shown);
     table.lines.push(text.split('\n'));
-    if (tokenized !== null) writeFileSync(file.file, tokenized);
+    if (edited !== null) writeFileSync(file.file, edited);
   }
   return table;
 }
-
 
 /** A values file the proof may edit: how the report names it, and its text. */
 interface ValuesText {
@@ -219,14 +287,24 @@ function writeValues(copy: ProofChart, texts: ReadonlyMap<string, string>, candi
   return { files, sentinels, applied };
 }
 
-/** A proof render's documents as plain data, by position; or why it failed. */
-async function renderScratch(request: HelmTemplateRequest, options: HelmRunOptions): Promise<unknown[] | string> {
+/** A document of a proof render: its data, and its lines and positions for block markers. */
+interface ScratchDocument {
+  value: unknown;
+  locate: (path: JsonPath) => Position | null;
+  lines: string[];
+  startLine: number;
+}
+
+/** A proof render's documents (those at `keep`), by position; or why it failed. */
+async function renderScratch(request: HelmTemplateRequest, options: HelmRunOptions, keep: ReadonlySet<number>): Promise<ScratchDocument[] | string> {
   const run = runHelmTemplate(request, options);
-  const documents: unknown[] = [];
+  const documents: ScratchDocument[] = [];
   try {
     for await (const raw of splitDocuments(run.stdout)) {
+      if (!keep.has(raw.index)) continue;
       const parsed = parseManifest(raw, FIELDS_NEVER_READ);
-      documents[raw.index] = parsed.errors.length === 0 && parsed.manifests.length === 1 ? parsed.manifests[0]!.value : undefined;
+      const manifest = parsed.errors.length === 0 && parsed.manifests.length === 1 ? parsed.manifests[0]! : null;
+      if (manifest) documents[raw.index] = { value: manifest.value, locate: manifest.locate, lines: raw.text.split('\n'), startLine: raw.startLine };
     }
   } catch (error) {
     run.kill();
@@ -240,7 +318,7 @@ async function renderScratch(request: HelmTemplateRequest, options: HelmRunOptio
 }
 
 interface ScratchRender {
-  documents: unknown[];
+  documents: ScratchDocument[];
   sentinels: Map<string, unknown>;
   applied: Set<Candidate>;
 }
@@ -256,7 +334,7 @@ function markUnproven(findings: readonly Finding[], reason: string): void {
 function readRender(render: ScratchRender, at: RenderedResource, relative: JsonPath): PathReading | string {
   const document = render.documents[at.document];
   if (document === undefined) return 'the proof render has no such document';
-  const scratch = valueAt(document, at.resourcePath);
+  const scratch = valueAt(document.value, at.resourcePath);
   const restored = restore(scratch, render.sentinels);
   const podPath = podSpecPath(relative) ?? [];
   const differs = firstDifference(valueAt(restored, podPath), valueAt(at.resource, podPath));
@@ -264,45 +342,23 @@ function readRender(render: ScratchRender, at: RenderedResource, relative: JsonP
   return readPath(scratch, relative);
 }
 
-function judge(finding: Finding, at: RenderedResource, renders: ScratchRender[], templates: TemplateTable, candidates: ReadonlyMap<string, Candidate>): void {
-  const relative = parseFindingPath(finding.path).slice(at.resourcePath.length);
-  const readings = renders.map((render) => readRender(render, at, relative));
-  const first = readings[0]!;
-  if (typeof first === 'string') return markUnproven([finding], `not proven: ${first}`);
-  if (first.problem) return markUnproven([finding], `not proven: ${first.problem}`);
-  const walked = new Set(finding.values.map((origin) => `${origin.file}\0${origin.line}`));
-  const proven = judgeValuesLine(finding, readings, renders, candidates);
-  judgeTemplateLine(finding, first, templates, proven !== null && walked.has(`${proven.origin.file}\0${proven.origin.line}`));
-}
-
-/** Output actions that copy values into the render; an include alone does not say which line wrote the key. */
-const VALUES_BLOCK = /\{\{-?\s*(?!if\b|else\b|end\b|range\b|with\b|define\b|template\b|block\b|\/\*)[^}]*(toYaml|toJson|toPrettyJson|tpl|\.Values|\$[A-Za-z_]|\.\w)/;
-
 /**
  * The template line: the token on the key (or on the list item of a missing key) names it. With no
- * token, a block of values wrote the key; the walk's line is that block only when the values line
- * the walk followed from it is the one the render proved (`valuesFollowed`).
+ * token no template line wrote the key as text: a block of values did, and the block render says
+ * which (`block`: the block's file and line, or why it could not tell).
  */
-function judgeTemplateLine(finding: Finding, reading: PathReading, templates: TemplateTable, valuesFollowed: boolean): void {
-  const source = finding.source!;
-  const token = reading.key?.token ?? reading.item?.token ?? null;
-  if (token) {
+function judgeTemplateLine(finding: Finding, reading: PathReading, templates: TemplateTable, block: { file: number; line: number } | string | null): void {
+  const token = reading.key?.token ?? reading.item?.token ?? block;
+  if (token !== null && typeof token === 'object') {
     const shown = templates.shown[token.file];
     const text = templates.lines[token.file]?.[token.line - 1];
-    if (shown === undefined || text === undefined) return markUnproven([finding], 'not proven: a token names no template line');
+    if (shown === undefined || text === undefined) return markUnproven([finding], 'not proven: a marker names no template line');
     const column = /^\s*(?:-\s+)*/.exec(text)![0].length + 1;
     finding.source = { file: shown, line: token.line, exact: true, column, text: text.replace(/\r$/, '') };
     return;
   }
-  if (valuesFollowed && source.text !== undefined && VALUES_BLOCK.test(source.text)) {
-    finding.source = { ...source, exact: true };
-    delete finding.source.reason;
-    return;
-  }
-  const reason = valuesFollowed
-    ? 'not proven: no template line writes the key, and the line shown does not copy values into the render'
-    : 'not proven: no template line writes the key; a block of values does, and the render did not show which';
-  finding.source = { ...source, exact: false, reason };
+  const why = typeof block === 'string' ? block : 'the block render did not run';
+  finding.source = { ...finding.source!, exact: false, reason: `not proven: no template line writes the key, and which block of values does is not shown (${why})` };
 }
 
 /** Proves the values line the value came from (moved to the front), or says none was; the proven one. */
