@@ -75,6 +75,12 @@ export function readTemplateFile(chart: ChartNode, file: string, text: string): 
       if (action.start >= start && action.kind === 'output') outputs.push(action);
     }
     masked += text.slice(cursor, end);
+    // A YAML comment line says nothing about structure, whatever its indentation (charts put
+    // comments less indented than the keys around them).
+    if (/^\s*#/.test(masked)) {
+      masked = ' '.repeat(masked.length);
+      outputs.length = 0;
+    }
     const match = KEY.exec(masked);
     // Groups 1-3 of KEY always participate (1 and 2 may be empty).
     const dashes = match ? match[2]! : (/^( *)(- +)/.exec(masked)?.[2] ?? '');
@@ -184,6 +190,8 @@ interface Parent {
   regionScope: Scope;
   /** Index of the list item the walk went through last, for `range` elements. */
   lastIndex: number | null;
+  /** The parent is a key with nothing after its colon: its list items may sit at its own column. */
+  indentless: boolean;
 }
 
 /**
@@ -338,6 +346,7 @@ export class TemplateIndex {
         regionFrom: region.from,
         regionScope: rootScope(file.chart),
         lastIndex: null,
+        indentless: false,
       };
       const result = this.descend(parent, steps, 0, anchorOnly, 0);
       if (result && (!best || this.rank(result) > this.rank(best))) best = result;
@@ -430,7 +439,8 @@ export class TemplateIndex {
           const continuesList = indentless && candidate.dashCol === col;
           if (column <= col && !continuesList) break;
         } else if (candidate.outputs.length > 0) {
-          if (candidate.outputs.every((a) => outputColumn(candidate, a) <= col)) continue;
+          // An output at the key's own column can write the items of an indentless list.
+          if (candidate.outputs.every((a) => outputColumn(candidate, a) < col || (outputColumn(candidate, a) === col && !indentless))) continue;
         }
         lines.push(lineIndex);
       }
@@ -445,6 +455,7 @@ export class TemplateIndex {
       regionFrom: parent.regionFrom,
       regionScope: parent.regionScope,
       lastIndex: parent.lastIndex,
+      indentless: !isItem && file.lines[line.no - 1]!.text.trimEnd().endsWith(':'),
     };
   }
 
@@ -459,7 +470,10 @@ export class TemplateIndex {
     for (const index of parent.block) {
       const line = file.lines[index]!;
       if (line.hasContent) continue;
-      for (const action of line.outputs) if (outputColumn(line, action) > parent.col) producers.push({ line, action });
+      for (const action of line.outputs) {
+        const column = outputColumn(line, action);
+        if (column > parent.col || (column === parent.col && parent.indentless && typeof steps[at]!.segment === 'number')) producers.push({ line, action });
+      }
     }
     let fallback: WalkResult | null = null;
     for (const { line, action } of producers) {
@@ -484,6 +498,7 @@ export class TemplateIndex {
             regionFrom: define.from,
             regionScope: scopeWithData(data),
             lastIndex: parent.lastIndex,
+            indentless: false,
           };
           open.set(call.name, times + 1);
           this.state.depth++;
