@@ -5,7 +5,8 @@ import type { JsonPath, SourceLocation } from '../../types.js';
 import { loadChartTree, resolveSourceHeader, unreadReason, type ChartNode } from './chartTree.js';
 import { streamSource, type SourceMapper, type SourceQuery } from '../../pipeline/sourceMapping.js';
 import { TemplateIndex, WalkStopped, type RenderedStep, type WalkLimits } from './templateWalk.js';
-import { ValuesFiles, valuesOrigins, type UserValues } from './valuesOrigins.js';
+import { effectiveValue, ValuesFiles, valuesOrigins, type UserValues } from './valuesOrigins.js';
+import type { ValuesSegment } from './templateScope.js';
 
 export interface HelmSourceOptions {
   /** The chart as the user named it (a folder or .tgz; anything else maps by `# Source:` only). */
@@ -59,7 +60,11 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
     if (tree !== undefined) return;
     try {
       tree = (options.loadTree ?? loadChartTree)(options.chart, options.cwd);
-      index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0, options.limits) : null;
+      const values = {
+        has: (chart: ChartNode, path: ValuesSegment[]) => valuesOrigins(chart, path, options.user, files).length > 0,
+        value: (chart: ChartNode, path: ValuesSegment[]) => effectiveValue(chart, path, options.user, files),
+      };
+      index = tree ? new TemplateIndex(tree, values, options.limits) : null;
     } catch (error) {
       tree = null;
       index = null;

@@ -4,8 +4,8 @@
 // block when no line of the template writes the key itself.
 import type { ChartNode } from './chartTree.js';
 import { allCharts } from './chartTree.js';
-import { definedName, includeCall, matchBlocks, scanActions, type Action } from './goTemplate.js';
-import { resolveExpression, rootScope, scopeAt, scopeWithData, type Binding, type Scope, type ValuesSegment } from './templateScope.js';
+import { definedName, includeCall, matchBlocks, scanActions, type Action, type BlockSpan } from './goTemplate.js';
+import { evaluateCondition, resolveExpression, rootScope, scopeAt, scopeWithData, valuesOptions, type Binding, type Scope, type ValuesSegment } from './templateScope.js';
 
 export interface TemplateLine {
   /** 1-based line number in the file. */
@@ -166,7 +166,19 @@ export interface WalkResult {
   values: { chart: ChartNode; path: ValuesSegment[] } | null;
   /** Why the walk stopped short of the key, for the report. */
   reason: string | null;
+  /** The value at `values` is the rendered one (a values block re-emitted it as it is). */
+  verified?: boolean;
 }
+
+/** What the walk may know of the chart's effective values (files and flags, merged). */
+export interface ValuesView {
+  /** Whether a values path is set anywhere (values files or flags). */
+  has(chart: ChartNode, path: ValuesSegment[]): boolean;
+  /** The effective value at a path; undefined when unset or not known. */
+  value(chart: ChartNode, path: ValuesSegment[]): unknown;
+}
+
+const NO_VALUES: ValuesView = { has: () => false, value: () => undefined };
 
 /** One step of the rendered path: the key or list index, and the rendered line it sits on. */
 export interface RenderedStep {
@@ -241,12 +253,12 @@ export class TemplateIndex {
   private state: WalkState = { steps: 0, open: new Map(), depth: 0 };
 
   /**
-   * `hasValues` says whether a values path is set anywhere (values files or flags): of two
-   * blocks that could have written a key, the one whose values exist is the likelier.
+   * `values` tells whether a values path is set and to what: of two blocks that could have
+   * written a key, the one whose values hold the rendered value is the likelier.
    */
   constructor(
     private readonly root: ChartNode,
-    private readonly hasValues: (chart: ChartNode, path: ValuesSegment[]) => boolean = () => false,
+    private readonly values: ValuesView = NO_VALUES,
     limits: Partial<WalkLimits> = {},
   ) {
     this.limits = { ...DEFAULT_WALK_LIMITS, ...limits };
@@ -267,7 +279,62 @@ export class TemplateIndex {
   }
 
   private rank(result: WalkResult): number {
-    return (result.exact ? 4 : 0) + (result.values ? 1 : 0) + (result.values && this.hasValues(result.values.chart, result.values.path) ? 2 : 0);
+    return (result.exact ? 8 : 0) + (result.verified ? 4 : 0) + (result.values ? 1 : 0) + (result.values && this.values.has(result.values.chart, result.values.path) ? 2 : 0);
+  }
+
+  /**
+   * Whether the text at `offset` ran: every `if`/`with`/`range` around it (inside the region)
+   * took the branch that holds it. False when one surely did not, null when the walk cannot tell.
+   */
+  private runs(parent: Parent, offset: number): boolean | null {
+    const { file } = parent;
+    let verdict: boolean | null = true;
+    for (const span of conditionalSpans(file)) {
+      if (span.open.start < parent.regionFrom || span.open.start >= offset) continue;
+      if (span.close && span.close.start < offset) continue;
+      const branch = span.elses.filter((e) => e.start < offset).length;
+      const arms = [span.open, ...span.elses];
+      for (let k = 0; k <= branch && k < arms.length; k++) {
+        const arm = arms[k]!;
+        const condition = k === 0 ? arm.body.slice(span.kind.length) : arm.body.replace(/^else\s*/, '').replace(/^(?:if|with)\b/, '');
+        if (condition.trim() === '') continue;
+        const scope = scopeAt(file.actions, parent.regionFrom, arm.start, parent.regionScope);
+        const holds = evaluateCondition(condition.trim(), scope, this.values);
+        // Earlier arms must fail, the arm that holds the text must hold.
+        const needed = k === branch;
+        if (holds === null) verdict = null;
+        else if (holds !== needed) return false;
+      }
+    }
+    return verdict;
+  }
+
+  /**
+   * The values path a binding stands for below the walk's position (`rest`): of its candidates
+   * (`default`, `merge`...) the first set one; a list index the template cannot tell (a `range`
+   * element, a values block writing items after literal ones) is the index whose value is the
+   * rendered one, tried from the rendered index down, then up.
+   */
+  private settle(binding: Binding, rest: ValuesSegment[], index: number | null, rendered: string | null): { values: NonNullable<WalkResult['values']>; verified: boolean } | null {
+    const options = valuesOptions(binding);
+    if (options.length === 0) return null;
+    let found: { values: NonNullable<WalkResult['values']>; verified: boolean } | null = null;
+    for (const option of options) {
+      const path = [...option.path, ...rest];
+      const slot = path.indexOf('*') !== -1 ? path.indexOf('*') : option.path.length < path.length && typeof path[option.path.length] === 'number' ? option.path.length : -1;
+      const first = slot === -1 ? null : slot === option.path.length && path[slot] !== '*' ? (path[slot] as number) : index;
+      const tries = first === null ? [fillIndex(path, index)] : candidateIndexes(first).map((k) => path.map((segment, i) => (i === slot ? k : segment === '*' ? (index ?? '*') : segment)));
+      for (const tried of tries) {
+        const candidate = { values: { chart: option.chart, path: tried }, verified: matchesRendered(this.values.value(option.chart, tried), rendered) };
+        if (candidate.verified) return candidate;
+        if (!found || (!this.values.has(found.values.chart, found.values.path) && this.values.has(option.chart, tried))) found = candidate;
+      }
+    }
+    if (found && !this.values.has(found.values.chart, found.values.path)) {
+      const filled = fillIndex([...options[0]!.path, ...rest], index);
+      found = { values: { chart: options[0]!.chart, path: filled }, verified: false };
+    }
+    return found;
   }
 
   file(chart: ChartNode, path: string): TemplateFile | null {
@@ -369,16 +436,9 @@ export class TemplateIndex {
     const consider = (result: WalkResult | null) => {
       if (result && (!best || this.rank(result) > this.rank(best))) best = result;
     };
-    for (const child of candidates) {
-      if (last) {
-        return {
-          file: parent.file,
-          line: child.line,
-          exact: true,
-          values: anchorOnly ? null : this.valuesOnLine(parent, child.line, steps, at),
-          reason: null,
-        };
-      }
+    const running = candidates.filter((child) => this.runs(parent, child.line.start) !== false);
+    if (last && running.length > 0) return this.lastStep(parent, running, steps, at, anchorOnly);
+    for (const child of running) {
       const next = this.descend(child.parent, steps, at + 1, anchorOnly, depth + 1);
       if (next?.exact) return next;
       consider(next);
@@ -389,6 +449,29 @@ export class TemplateIndex {
     if (produced?.exact) return produced;
     consider(produced);
     return best;
+  }
+
+  /**
+   * The line that writes the last key. Of several lines that could have (the branches of an
+   * `if`, say), the one whose branch surely ran; when the walk cannot tell, the first, not exact.
+   */
+  private lastStep(parent: Parent, candidates: { line: TemplateLine }[], steps: readonly RenderedStep[], at: number, anchorOnly: boolean): WalkResult {
+    const rendered = steps[at]!.line;
+    const matching = rendered === null ? candidates : candidates.filter((c) => linePattern(parent.file, c.line).test(rendered));
+    const pool = matching.length > 0 ? matching : candidates;
+    const sure = pool.filter((c) => this.runs(parent, c.line.start) === true);
+    const chosen = sure.length === 1 ? sure[0]! : pool[0]!;
+    const values = anchorOnly ? null : this.valuesOnLine(parent, chosen.line, steps, at);
+    if (pool.length === 1 || sure.length === 1) return { file: parent.file, line: chosen.line, exact: true, values, reason: null };
+    const others = pool.map((c) => (anchorOnly ? null : this.valuesOnLine(parent, c.line, steps, at)));
+    const sameValues = others.every((v) => JSON.stringify(v?.path) === JSON.stringify(values?.path) && v?.chart === values?.chart);
+    return {
+      file: parent.file,
+      line: chosen.line,
+      exact: false,
+      values: sameValues ? values : null,
+      reason: `lines ${pool.map((c) => c.line.no).join(', ')} all write this key in branches the walk cannot tell apart`,
+    };
   }
 
   /** Lines directly under the parent that write the key, those matching the rendered line first. */
@@ -478,6 +561,7 @@ export class TemplateIndex {
     let fallback: WalkResult | null = null;
     for (const { line, action } of producers) {
       this.step();
+      if (this.runs(parent, action.start) === false) continue;
       const scope = scopeAt(file.actions, parent.regionFrom, action.start, parent.regionScope);
       const call = includeCall(action.body);
       if (call) {
@@ -510,20 +594,22 @@ export class TemplateIndex {
             this.state.depth--;
           }
           if (inner && inner.exact) return inner;
-          if (inner && !fallback) fallback = inner;
+          if (inner && (!fallback || this.rank(inner) > this.rank(fallback))) fallback = inner;
         }
         continue;
       }
       const binding = resolveExpression(action.body, scope);
-      if (binding.kind === 'values' && !fallback) {
-        const rest = steps.slice(at).map((s) => s.segment);
-        fallback = {
+      const settled = this.settle(binding, steps.slice(at).map((s) => s.segment), parent.lastIndex, steps[steps.length - 1]!.line);
+      if (settled) {
+        const result: WalkResult = {
           file,
           line,
           exact: false,
-          values: anchorOnly ? null : { chart: binding.chart, path: fillIndex([...binding.path, ...rest], parent.lastIndex) },
+          values: anchorOnly ? null : settled.values,
           reason: 'the key is written by a values block (toYaml or similar), not by a template line',
+          verified: settled.verified,
         };
+        if (!fallback || this.rank(result) > this.rank(fallback)) fallback = result;
       }
     }
     if (fallback) return fallback;
@@ -543,13 +629,20 @@ export class TemplateIndex {
       if (action.start < afterKey) continue;
       const scope = scopeAt(file.actions, parent.regionFrom, action.start, parent.regionScope);
       const binding = resolveExpression(action.body, scope);
-      if (binding.kind === 'values') {
-        const rest = steps.slice(at + 1).map((s) => s.segment);
-        return { chart: binding.chart, path: fillIndex([...binding.path, ...rest], parent.lastIndex) };
-      }
+      const settled = this.settle(binding, steps.slice(at + 1).map((s) => s.segment), parent.lastIndex, steps[steps.length - 1]!.line);
+      if (settled) return settled.values;
     }
     return null;
   }
+}
+
+const spansCache = new WeakMap<TemplateFile, BlockSpan[]>();
+
+/** The `if`, `with` and `range` blocks of a file, whose branches decide what renders. */
+function conditionalSpans(file: TemplateFile): BlockSpan[] {
+  let spans = spansCache.get(file);
+  if (!spans) spansCache.set(file, (spans = matchBlocks(file.actions).filter((span) => span.kind === 'if' || span.kind === 'with' || span.kind === 'range')));
+  return spans;
 }
 
 /** Candidate lines for one rendered line, those whose pattern matches it first. */
@@ -605,6 +698,35 @@ function itemList(file: TemplateFile, lines: TemplateLine[], col: number): { ite
       return found.sort((a, b) => a.no - b.no);
     },
   };
+}
+
+/** List indexes to try for a rendered index: itself, those below, then a few above (a filtered range). */
+function candidateIndexes(index: number | null): number[] {
+  if (index === null) return [];
+  const below = Array.from({ length: index + 1 }, (_, k) => index - k);
+  return [...below, ...Array.from({ length: 16 }, (_, k) => index + 1 + k)];
+}
+
+/** The rendered line's value: `key: value` or `- key: value` or `- value`, unquoted. */
+function renderedEntry(line: string): { key: string | null; text: string } {
+  const body = line.replace(/^(?:-\s+)+/, '');
+  const match = /^([^:'"\s][^:]*|"[^"]*"|'[^']*'):(?:\s+(.*))?$/.exec(body);
+  const unquote = (text: string) => text.replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+  return match ? { key: unquote(match[1]!), text: unquote((match[2] ?? '').trim()) } : { key: null, text: unquote(body.trim()) };
+}
+
+/** Whether a values setting's data is what the rendered line shows (a scalar, or a map's first key). */
+function matchesRendered(value: unknown, rendered: string | null): boolean {
+  if (rendered === null || value === undefined) return false;
+  const { key, text } = renderedEntry(rendered);
+  let data: unknown = value;
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    if (key === null || !Object.prototype.hasOwnProperty.call(data, key)) return false;
+    data = (data as Record<string, unknown>)[key];
+  }
+  // A key whose value is a block (`- command:` then its items): the key is all the line shows.
+  if (data !== null && typeof data === 'object') return text === '' && key !== null && Object.keys(data).length > 0;
+  return data !== null && text !== '' && String(data) === text;
 }
 
 function fillIndex(path: ValuesSegment[], index: number | null): ValuesSegment[] {
