@@ -349,8 +349,14 @@ export class TemplateIndex {
     return cached;
   }
 
-  /** A named template: the definition in the chart itself first, then its parents', then any. */
+  /**
+   * A named template as Helm resolves it: every chart's templates go into one set, parsed from
+   * the deepest path to the shallowest (of equal depth, in reverse name order), and the last
+   * definition parsed wins, so a parent chart's definition overrides its subcharts' whoever
+   * includes it. `from` is kept for callers; Helm's rule does not depend on it.
+   */
   define(name: string, from: ChartNode): { file: TemplateFile; from: number; to: number } | null {
+    void from;
     if (!this.defines) {
       // A cheap text search finds which files define what; only those files are read in full.
       this.defines = new Map();
@@ -367,9 +373,9 @@ export class TemplateIndex {
       }
     }
     const candidates = this.defines.get(name) ?? [];
-    const ordered: { chart: ChartNode; path: string }[] = [];
-    for (let chart: ChartNode | null = from; chart; chart = chart.parent) ordered.push(...candidates.filter((c) => c.chart === chart));
-    ordered.push(...candidates);
+    const ordered = candidates
+      .map((candidate) => ({ ...candidate, key: helmTemplatePath(candidate.chart, candidate.path) }))
+      .sort((a, b) => a.key.split('/').length - b.key.split('/').length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const candidate of ordered) {
       const file = this.file(candidate.chart, candidate.path);
       const body = file?.defines.get(name);
@@ -382,15 +388,15 @@ export class TemplateIndex {
    * Walks the rendered path through the template file that produced a document.
    * `documentIndex` is the document's position among those rendered from the same file.
    */
-  walk(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean): WalkResult | null {
+  walk(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean, identity: readonly string[] = []): WalkResult | null {
     // Findings often share a path and its rendered lines (every container of one pod, say).
-    const key = JSON.stringify([file.chart.display(file.file), steps, anchorOnly]);
+    const key = JSON.stringify([file.chart.display(file.file), steps, anchorOnly, identity]);
     let result = this.walks.get(key);
     if (result === undefined) {
       if (this.limits.deadline !== null && Date.now() > this.limits.deadline) throw this.pastDeadline();
       this.state = { steps: 0, open: new Map(), depth: 0 };
       try {
-        result = this.walkUncached(file, steps, anchorOnly);
+        result = this.walkUncached(file, steps, anchorOnly, identity);
       } catch (error) {
         if (!(error instanceof WalkStopped)) throw error;
         result = error;
@@ -401,9 +407,19 @@ export class TemplateIndex {
     return result;
   }
 
-  private walkUncached(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean): WalkResult | null {
+  /**
+   * A file can hold several documents: the walk reads first those whose `kind:` and `name:`
+   * lines can render the resource's (`identity`), and when two equally likely documents write
+   * the key on different lines it cannot tell which rendered this resource: not exact.
+   */
+  private walkUncached(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean, identity: readonly string[]): WalkResult | null {
     let best: WalkResult | null = null;
-    for (const region of documentRegions(file)) {
+    let bestScore = -1;
+    const regions = documentRegions(file)
+      .map((region) => ({ region, score: identityScore(file, region.lines, identity) }))
+      .sort((a, b) => b.score - a.score);
+    for (const { region, score } of regions) {
+      if (best?.exact && score < bestScore) break;
       const parent: Parent = {
         file,
         block: region.lines,
@@ -416,8 +432,17 @@ export class TemplateIndex {
         indentless: false,
       };
       const result = this.descend(parent, steps, 0, anchorOnly, 0);
-      if (result && (!best || this.rank(result) > this.rank(best))) best = result;
-      if (best && best.exact) break;
+      if (best?.exact && result?.exact) {
+        if (result.file !== best.file || result.line !== best.line) {
+          const reason = 'several documents of this template file write this key and the walk cannot tell which one rendered this resource';
+          return { ...best, exact: false, reason };
+        }
+        continue;
+      }
+      if (result && (!best || this.rank(result) > this.rank(best))) {
+        best = result;
+        bestScore = score;
+      }
     }
     return best;
   }
@@ -634,6 +659,23 @@ export class TemplateIndex {
     }
     return null;
   }
+}
+
+/** How many of the resource's rendered `kind:`/`name:` lines a document's own lines can render. */
+function identityScore(file: TemplateFile, lines: readonly number[], identity: readonly string[]): number {
+  let score = 0;
+  for (const rendered of identity) {
+    const key = /^(?:-\s+)?([A-Za-z]+):/.exec(rendered)?.[1];
+    if (key && lines.some((i) => file.lines[i]!.key === key && linePattern(file, file.lines[i]!).test(rendered))) score++;
+  }
+  return score;
+}
+
+/** A template's name in Helm's engine: `parent/charts/sub/templates/x.yaml`. */
+function helmTemplatePath(chart: ChartNode, path: string): string {
+  let key = path;
+  for (let node: ChartNode | null = chart; node; node = node.parent) key = node.parent ? `charts/${node.name}/${key}` : `${node.name}/${key}`;
+  return key;
 }
 
 const spansCache = new WeakMap<TemplateFile, BlockSpan[]>();
