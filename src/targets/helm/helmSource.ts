@@ -5,7 +5,8 @@ import type { JsonPath, SourceLocation } from '../../types.js';
 import { loadChartTree, resolveSourceHeader, unreadReason, type ChartNode } from './chartTree.js';
 import { streamSource, type SourceMapper, type SourceQuery } from '../../pipeline/sourceMapping.js';
 import { TemplateIndex, WalkStopped, type RenderedStep, type WalkLimits } from './templateWalk.js';
-import { ValuesFiles, valuesOrigins, type UserValues } from './valuesOrigins.js';
+import { effectiveValue, ValuesFiles, valuesOrigins, type UserValues } from './valuesOrigins.js';
+import type { ValuesSegment } from './templateScope.js';
 
 export interface HelmSourceOptions {
   /** The chart as the user named it (a folder or .tgz; anything else maps by `# Source:` only). */
@@ -29,15 +30,25 @@ function documentLines(document: RawDocument): string[] {
   return lines;
 }
 
-/** The rendered steps of a path below the resource, each with the rendered line it is on. */
+/** The rendered line a path is on, trimmed (null when it is not rendered). */
+function renderedLine(query: SourceQuery, path: JsonPath): string | null {
+  const position = query.locate(path);
+  const text = position ? documentLines(query.document)[position.line - query.document.startLine] : undefined;
+  return text === undefined ? null : text.trim();
+}
+
+/**
+ * The rendered steps of a path from the document's root (through `items` for a List item, which
+ * the template writes too), each with the rendered line it is on.
+ */
 function renderedSteps(query: SourceQuery, path: JsonPath): RenderedStep[] {
-  const lines = documentLines(query.document);
-  const below = path.slice(query.resourcePath.length);
-  return below.map((segment, i) => {
-    const position = query.locate([...query.resourcePath, ...below.slice(0, i + 1)]);
-    const text = position ? lines[position.line - query.document.startLine] : undefined;
-    return { segment, line: text === undefined ? null : text.trim() };
-  });
+  return path.map((segment, i) => ({ segment, line: renderedLine(query, path.slice(0, i + 1)) }));
+}
+
+/** The resource's rendered `kind:` and `metadata.name` lines, which tell a file's documents apart. */
+function identityLines(query: SourceQuery): string[] {
+  const lines = [renderedLine(query, [...query.resourcePath, 'kind']), renderedLine(query, [...query.resourcePath, 'metadata', 'name'])];
+  return lines.filter((line): line is string => line !== null);
 }
 
 /** A Helm source mapper, and a way to read the chart before the first finding asks for it. */
@@ -59,7 +70,11 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
     if (tree !== undefined) return;
     try {
       tree = (options.loadTree ?? loadChartTree)(options.chart, options.cwd);
-      index = tree ? new TemplateIndex(tree, (chart, path) => valuesOrigins(chart, path, options.user, files).length > 0, options.limits) : null;
+      const values = {
+        has: (chart: ChartNode, path: ValuesSegment[]) => valuesOrigins(chart, path, options.user, files).length > 0,
+        value: (chart: ChartNode, path: ValuesSegment[]) => effectiveValue(chart, path, options.user, files),
+      };
+      index = tree ? new TemplateIndex(tree, values, options.limits) : null;
     } catch (error) {
       tree = null;
       index = null;
@@ -87,7 +102,7 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
     const steps = renderedSteps(query, path);
     let walked;
     try {
-      walked = file && steps.length > 0 ? index.walk(file, steps, missing) : null;
+      walked = file && steps.length > 0 ? index.walk(file, steps, missing, identityLines(query)) : null;
     } catch (error) {
       if (!(error instanceof WalkStopped)) throw error;
       options.debug?.(`${error.message}; the finding points at its # Source: template file`);

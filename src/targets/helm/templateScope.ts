@@ -14,6 +14,8 @@ export type Binding =
   | { kind: 'root'; chart: ChartNode }
   | { kind: 'values'; chart: ChartNode; path: ValuesSegment[] }
   | { kind: 'dict'; entries: Map<string, Binding> }
+  /** One of several, in precedence order: the first that is set wins (`default`, `coalesce`, `merge`...). */
+  | { kind: 'either'; options: Binding[] }
   | { kind: 'unknown' };
 
 export interface Scope {
@@ -88,9 +90,33 @@ function field(binding: Binding, name: string): Binding {
       return { kind: 'values', chart: binding.chart, path: [...binding.path, name] };
     case 'dict':
       return binding.entries.get(name) ?? UNKNOWN;
+    case 'either':
+      return either(binding.options.map((option) => field(option, name)));
     default:
       return UNKNOWN;
   }
+}
+
+/** Several candidates in precedence order; unknown ones dropped, a single one stands for itself. */
+function either(options: Binding[]): Binding {
+  const known = options.flatMap((option) => (option.kind === 'either' ? option.options : option.kind === 'unknown' ? [] : [option]));
+  if (known.length === 0) return UNKNOWN;
+  if (known.length === 1) return known[0]!;
+  return { kind: 'either', options: known };
+}
+
+/** A key or index below a binding (`index X k`, a `range` element when `key` is '*'). */
+export function below(binding: Binding, key: string | number): Binding {
+  if (binding.kind === 'values') return { kind: 'values', chart: binding.chart, path: [...binding.path, key] };
+  if (binding.kind === 'either') return either(binding.options.map((option) => below(option, key)));
+  return typeof key === 'string' && key !== '*' ? field(binding, key) : UNKNOWN;
+}
+
+/** The values paths a binding can stand for, the one that wins when set first. */
+export function valuesOptions(binding: Binding): { chart: ChartNode; path: ValuesSegment[] }[] {
+  if (binding.kind === 'values') return [binding];
+  if (binding.kind === 'either') return binding.options.flatMap(valuesOptions);
+  return [];
 }
 
 /** `.a.b`, `$.a`, `$x.a`, `.`, `$`: a chain of fields from dot, `$` or a variable. */
@@ -112,8 +138,16 @@ function resolveOperand(word: string, scope: Scope): Binding {
   return resolveChain(word, scope) ?? UNKNOWN;
 }
 
-/** Functions whose result is (a rendering of) their values argument. */
-const PASS_THROUGH = new Set(['merge', 'mergeOverwrite', 'deepCopy', 'toYaml', 'toJson', 'toString', 'quote', 'squote', 'tpl', 'trim', 'toPrettyJson', 'int', 'int64', 'float64', 'upper', 'lower', 'b64enc', 'required', 'nindent', 'indent']);
+/** Functions whose result is (a rendering of, or a part of) their values argument. */
+const PASS_THROUGH = new Set([
+  'deepCopy', 'mustDeepCopy', 'toYaml', 'mustToYaml', 'toJson', 'mustToJson', 'toRawJson', 'mustToRawJson', 'toPrettyJson', 'mustToPrettyJson',
+  'fromYaml', 'fromJson', 'toString', 'quote', 'squote', 'tpl', 'trim', 'int', 'int64', 'float64', 'upper', 'lower', 'b64enc', 'required',
+  'nindent', 'indent', 'omit', 'pick', 'trimSuffix', 'trimPrefix',
+]);
+
+/** Merges: the destination (first argument) wins with `merge`, the last source with `mergeOverwrite`. */
+const FIRST_WINS = new Set(['merge', 'mustMerge']);
+const LAST_WINS = new Set(['mergeOverwrite', 'mustMergeOverwrite']);
 
 function resolveCommand(command: string, scope: Scope, piped: Binding | null): Binding {
   const parts = words(command);
@@ -126,12 +160,7 @@ function resolveCommand(command: string, scope: Scope, piped: Binding | null): B
     for (const key of args.slice(1)) {
       const literal = unquote(key);
       if (literal === null) return UNKNOWN;
-      binding =
-        binding.kind === 'values'
-          ? { kind: 'values', chart: binding.chart, path: [...binding.path, literal] }
-          : typeof literal === 'string'
-            ? field(binding, literal)
-            : UNKNOWN;
+      binding = below(binding, literal);
     }
     return binding;
   }
@@ -144,12 +173,13 @@ function resolveCommand(command: string, scope: Scope, piped: Binding | null): B
     return { kind: 'dict', entries };
   }
   const operands = piped ? [...args.map((a) => resolveOperand(a, scope)), piped] : args.map((a) => resolveOperand(a, scope));
-  if (head === 'default' || head === 'coalesce') {
-    // The values side of `default D X` is X (the last operand); of coalesce, the first values one.
-    const candidates = head === 'default' ? [...operands].reverse() : operands;
-    return candidates.find((b) => b.kind === 'values') ?? UNKNOWN;
-  }
-  if (PASS_THROUGH.has(head) || /^(ne|eq|not|and|or)$/.test(head)) {
+  // `default D X` is X when set, else D; `coalesce`/`or`, the first set; `ternary A B c`, A or B.
+  if (head === 'default') return either([...operands].reverse());
+  if (head === 'coalesce' || head === 'or' || head === 'mustMerge' || FIRST_WINS.has(head)) return either(operands);
+  if (LAST_WINS.has(head)) return either([...operands.slice(1)].reverse().concat(operands.slice(0, 1)));
+  if (head === 'ternary') return either(operands.slice(0, 2));
+  if (PASS_THROUGH.has(head)) return operands.find((b) => b.kind === 'values' || b.kind === 'either') ?? UNKNOWN;
+  if (/^(ne|eq|not|and)$/.test(head)) {
     return operands.find((b) => b.kind === 'values') ?? UNKNOWN;
   }
   return UNKNOWN;
@@ -211,7 +241,7 @@ function computeScopeAt(actions: readonly Action[], from: number, offset: number
         const { names, expression } = splitDeclaration(body.slice(5).trim());
         stack.push({ kind: 'range', outer: scope });
         const list = resolveExpression(expression, scope);
-        const element: Binding = list.kind === 'values' ? { kind: 'values', chart: list.chart, path: [...list.path, '*'] } : UNKNOWN;
+        const element: Binding = list.kind === 'values' || list.kind === 'either' ? below(list, '*') : UNKNOWN;
         scope = copyScope(scope);
         scope.dot = element;
         if (names.length === 2) scope.vars.set(names[1]!, element);
@@ -250,4 +280,87 @@ function computeScopeAt(actions: readonly Action[], from: number, offset: number
     }
   }
   return scope;
+}
+
+/** What the walk may read of the effective values, to tell which branch of a template ran. */
+export interface ValuesReader {
+  has(chart: ChartNode, path: ValuesSegment[]): boolean;
+  /** Undefined when the value is not known (unset values are told by `has`). */
+  value(chart: ChartNode, path: ValuesSegment[]): unknown;
+}
+
+/** A value the evaluator knows (`nil` is undefined inside), or null when it cannot tell. */
+type Known = { value: unknown } | null;
+
+/** Go template truth: false, 0, nil and empty strings, lists and maps are false. */
+export function truthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+function bindingData(binding: Binding, values: ValuesReader): Known {
+  if (binding.kind === 'values') {
+    if (binding.path.includes('*')) return null;
+    if (!values.has(binding.chart, binding.path)) return { value: undefined };
+    const value = values.value(binding.chart, binding.path);
+    return value === undefined ? null : { value };
+  }
+  if (binding.kind === 'either') {
+    for (const option of binding.options) {
+      const known = bindingData(option, values);
+      if (known === null) return null;
+      if (truthy(known.value)) return known;
+    }
+    return { value: undefined };
+  }
+  return null;
+}
+
+function operandData(word: string, scope: Scope, values: ValuesReader): Known {
+  if (word.startsWith('(') && word.endsWith(')')) return evaluateData(word.slice(1, -1), scope, values);
+  if (word === 'true' || word === 'false') return { value: word === 'true' };
+  if (word === 'nil') return { value: undefined };
+  const literal = unquote(word);
+  if (literal !== null) return { value: literal };
+  return bindingData(resolveOperand(word, scope), values);
+}
+
+/** Functions the evaluator runs on known values; anything else is not known. */
+const EVALUATED: Record<string, (args: unknown[]) => unknown> = {
+  not: ([a]) => !truthy(a),
+  and: (args) => args.find((a) => !truthy(a)) ?? args[args.length - 1],
+  or: (args) => args.find((a) => truthy(a)) ?? args[args.length - 1],
+  eq: ([a, ...rest]) => rest.some((b) => a === b),
+  ne: ([a, b]) => a !== b,
+  empty: ([a]) => !truthy(a),
+  contains: ([needle, haystack]) => typeof needle === 'string' && typeof haystack === 'string' && haystack.includes(needle),
+  toJson: ([a]) => JSON.stringify(a ?? null),
+  default: ([fallback, given]) => (truthy(given) ? given : fallback),
+};
+
+function evaluateData(expression: string, scope: Scope, values: ValuesReader): Known {
+  let piped: Known | undefined;
+  for (const command of splitTop(expression, '|')) {
+    const parts = words(command);
+    if (parts.length === 1 && piped === undefined) {
+      piped = operandData(parts[0]!, scope, values);
+      continue;
+    }
+    const run = EVALUATED[parts[0] ?? ''];
+    if (!run) return null;
+    const args: Known[] = parts.slice(1).map((word) => operandData(word, scope, values));
+    if (piped !== undefined) args.push(piped);
+    if (args.some((arg) => arg === null)) return null;
+    piped = { value: run(args.map((arg) => arg!.value)) };
+  }
+  return piped ?? null;
+}
+
+/** Whether a condition (`if`/`with` pipeline) holds: true, false, or null when the walk cannot tell. */
+export function evaluateCondition(expression: string, scope: Scope, values: ValuesReader): boolean | null {
+  const { expression: pipeline } = splitDeclaration(expression);
+  const known = evaluateData(pipeline, scope, values);
+  return known === null ? null : truthy(known.value);
 }

@@ -4,8 +4,8 @@
 // block when no line of the template writes the key itself.
 import type { ChartNode } from './chartTree.js';
 import { allCharts } from './chartTree.js';
-import { definedName, includeCall, matchBlocks, scanActions, type Action } from './goTemplate.js';
-import { resolveExpression, rootScope, scopeAt, scopeWithData, type Binding, type Scope, type ValuesSegment } from './templateScope.js';
+import { definedName, includeCall, matchBlocks, scanActions, type Action, type BlockSpan } from './goTemplate.js';
+import { evaluateCondition, resolveExpression, rootScope, scopeAt, scopeWithData, valuesOptions, type Binding, type Scope, type ValuesSegment } from './templateScope.js';
 
 export interface TemplateLine {
   /** 1-based line number in the file. */
@@ -75,6 +75,12 @@ export function readTemplateFile(chart: ChartNode, file: string, text: string): 
       if (action.start >= start && action.kind === 'output') outputs.push(action);
     }
     masked += text.slice(cursor, end);
+    // A YAML comment line says nothing about structure, whatever its indentation (charts put
+    // comments less indented than the keys around them).
+    if (/^\s*#/.test(masked)) {
+      masked = ' '.repeat(masked.length);
+      outputs.length = 0;
+    }
     const match = KEY.exec(masked);
     // Groups 1-3 of KEY always participate (1 and 2 may be empty).
     const dashes = match ? match[2]! : (/^( *)(- +)/.exec(masked)?.[2] ?? '');
@@ -160,7 +166,19 @@ export interface WalkResult {
   values: { chart: ChartNode; path: ValuesSegment[] } | null;
   /** Why the walk stopped short of the key, for the report. */
   reason: string | null;
+  /** The value at `values` is the rendered one (a values block re-emitted it as it is). */
+  verified?: boolean;
 }
+
+/** What the walk may know of the chart's effective values (files and flags, merged). */
+export interface ValuesView {
+  /** Whether a values path is set anywhere (values files or flags). */
+  has(chart: ChartNode, path: ValuesSegment[]): boolean;
+  /** The effective value at a path; undefined when unset or not known. */
+  value(chart: ChartNode, path: ValuesSegment[]): unknown;
+}
+
+const NO_VALUES: ValuesView = { has: () => false, value: () => undefined };
 
 /** One step of the rendered path: the key or list index, and the rendered line it sits on. */
 export interface RenderedStep {
@@ -184,6 +202,8 @@ interface Parent {
   regionScope: Scope;
   /** Index of the list item the walk went through last, for `range` elements. */
   lastIndex: number | null;
+  /** The parent is a key with nothing after its colon: its list items may sit at its own column. */
+  indentless: boolean;
 }
 
 /**
@@ -233,12 +253,12 @@ export class TemplateIndex {
   private state: WalkState = { steps: 0, open: new Map(), depth: 0 };
 
   /**
-   * `hasValues` says whether a values path is set anywhere (values files or flags): of two
-   * blocks that could have written a key, the one whose values exist is the likelier.
+   * `values` tells whether a values path is set and to what: of two blocks that could have
+   * written a key, the one whose values hold the rendered value is the likelier.
    */
   constructor(
     private readonly root: ChartNode,
-    private readonly hasValues: (chart: ChartNode, path: ValuesSegment[]) => boolean = () => false,
+    private readonly values: ValuesView = NO_VALUES,
     limits: Partial<WalkLimits> = {},
   ) {
     this.limits = { ...DEFAULT_WALK_LIMITS, ...limits };
@@ -259,7 +279,62 @@ export class TemplateIndex {
   }
 
   private rank(result: WalkResult): number {
-    return (result.exact ? 4 : 0) + (result.values ? 1 : 0) + (result.values && this.hasValues(result.values.chart, result.values.path) ? 2 : 0);
+    return (result.exact ? 8 : 0) + (result.verified ? 4 : 0) + (result.values ? 1 : 0) + (result.values && this.values.has(result.values.chart, result.values.path) ? 2 : 0);
+  }
+
+  /**
+   * Whether the text at `offset` ran: every `if`/`with`/`range` around it (inside the region)
+   * took the branch that holds it. False when one surely did not, null when the walk cannot tell.
+   */
+  private runs(parent: Parent, offset: number): boolean | null {
+    const { file } = parent;
+    let verdict: boolean | null = true;
+    for (const span of conditionalSpans(file)) {
+      if (span.open.start < parent.regionFrom || span.open.start >= offset) continue;
+      if (span.close && span.close.start < offset) continue;
+      const branch = span.elses.filter((e) => e.start < offset).length;
+      const arms = [span.open, ...span.elses];
+      for (let k = 0; k <= branch && k < arms.length; k++) {
+        const arm = arms[k]!;
+        const condition = k === 0 ? arm.body.slice(span.kind.length) : arm.body.replace(/^else\s*/, '').replace(/^(?:if|with)\b/, '');
+        if (condition.trim() === '') continue;
+        const scope = scopeAt(file.actions, parent.regionFrom, arm.start, parent.regionScope);
+        const holds = evaluateCondition(condition.trim(), scope, this.values);
+        // Earlier arms must fail, the arm that holds the text must hold.
+        const needed = k === branch;
+        if (holds === null) verdict = null;
+        else if (holds !== needed) return false;
+      }
+    }
+    return verdict;
+  }
+
+  /**
+   * The values path a binding stands for below the walk's position (`rest`): of its candidates
+   * (`default`, `merge`...) the first set one; a list index the template cannot tell (a `range`
+   * element, a values block writing items after literal ones) is the index whose value is the
+   * rendered one, tried from the rendered index down, then up.
+   */
+  private settle(binding: Binding, rest: ValuesSegment[], index: number | null, rendered: string | null): { values: NonNullable<WalkResult['values']>; verified: boolean } | null {
+    const options = valuesOptions(binding);
+    if (options.length === 0) return null;
+    let found: { values: NonNullable<WalkResult['values']>; verified: boolean } | null = null;
+    for (const option of options) {
+      const path = [...option.path, ...rest];
+      const slot = path.indexOf('*') !== -1 ? path.indexOf('*') : option.path.length < path.length && typeof path[option.path.length] === 'number' ? option.path.length : -1;
+      const first = slot === -1 ? null : slot === option.path.length && path[slot] !== '*' ? (path[slot] as number) : index;
+      const tries = first === null ? [fillIndex(path, index)] : candidateIndexes(first).map((k) => path.map((segment, i) => (i === slot ? k : segment === '*' ? (index ?? '*') : segment)));
+      for (const tried of tries) {
+        const candidate = { values: { chart: option.chart, path: tried }, verified: matchesRendered(this.values.value(option.chart, tried), rendered) };
+        if (candidate.verified) return candidate;
+        if (!found || (!this.values.has(found.values.chart, found.values.path) && this.values.has(option.chart, tried))) found = candidate;
+      }
+    }
+    if (found && !this.values.has(found.values.chart, found.values.path)) {
+      const filled = fillIndex([...options[0]!.path, ...rest], index);
+      found = { values: { chart: options[0]!.chart, path: filled }, verified: false };
+    }
+    return found;
   }
 
   file(chart: ChartNode, path: string): TemplateFile | null {
@@ -274,8 +349,14 @@ export class TemplateIndex {
     return cached;
   }
 
-  /** A named template: the definition in the chart itself first, then its parents', then any. */
+  /**
+   * A named template as Helm resolves it: every chart's templates go into one set, parsed from
+   * the deepest path to the shallowest (of equal depth, in reverse name order), and the last
+   * definition parsed wins, so a parent chart's definition overrides its subcharts' whoever
+   * includes it. `from` is kept for callers; Helm's rule does not depend on it.
+   */
   define(name: string, from: ChartNode): { file: TemplateFile; from: number; to: number } | null {
+    void from;
     if (!this.defines) {
       // A cheap text search finds which files define what; only those files are read in full.
       this.defines = new Map();
@@ -292,9 +373,9 @@ export class TemplateIndex {
       }
     }
     const candidates = this.defines.get(name) ?? [];
-    const ordered: { chart: ChartNode; path: string }[] = [];
-    for (let chart: ChartNode | null = from; chart; chart = chart.parent) ordered.push(...candidates.filter((c) => c.chart === chart));
-    ordered.push(...candidates);
+    const ordered = candidates
+      .map((candidate) => ({ ...candidate, key: helmTemplatePath(candidate.chart, candidate.path) }))
+      .sort((a, b) => a.key.split('/').length - b.key.split('/').length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const candidate of ordered) {
       const file = this.file(candidate.chart, candidate.path);
       const body = file?.defines.get(name);
@@ -307,15 +388,15 @@ export class TemplateIndex {
    * Walks the rendered path through the template file that produced a document.
    * `documentIndex` is the document's position among those rendered from the same file.
    */
-  walk(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean): WalkResult | null {
+  walk(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean, identity: readonly string[] = []): WalkResult | null {
     // Findings often share a path and its rendered lines (every container of one pod, say).
-    const key = JSON.stringify([file.chart.display(file.file), steps, anchorOnly]);
+    const key = JSON.stringify([file.chart.display(file.file), steps, anchorOnly, identity]);
     let result = this.walks.get(key);
     if (result === undefined) {
       if (this.limits.deadline !== null && Date.now() > this.limits.deadline) throw this.pastDeadline();
       this.state = { steps: 0, open: new Map(), depth: 0 };
       try {
-        result = this.walkUncached(file, steps, anchorOnly);
+        result = this.walkUncached(file, steps, anchorOnly, identity);
       } catch (error) {
         if (!(error instanceof WalkStopped)) throw error;
         result = error;
@@ -326,9 +407,19 @@ export class TemplateIndex {
     return result;
   }
 
-  private walkUncached(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean): WalkResult | null {
+  /**
+   * A file can hold several documents: the walk reads first those whose `kind:` and `name:`
+   * lines can render the resource's (`identity`), and when two equally likely documents write
+   * the key on different lines it cannot tell which rendered this resource: not exact.
+   */
+  private walkUncached(file: TemplateFile, steps: readonly RenderedStep[], anchorOnly: boolean, identity: readonly string[]): WalkResult | null {
     let best: WalkResult | null = null;
-    for (const region of documentRegions(file)) {
+    let bestScore = -1;
+    const regions = documentRegions(file)
+      .map((region) => ({ region, score: identityScore(file, region.lines, identity) }))
+      .sort((a, b) => b.score - a.score);
+    for (const { region, score } of regions) {
+      if (best?.exact && score < bestScore) break;
       const parent: Parent = {
         file,
         block: region.lines,
@@ -338,10 +429,20 @@ export class TemplateIndex {
         regionFrom: region.from,
         regionScope: rootScope(file.chart),
         lastIndex: null,
+        indentless: false,
       };
       const result = this.descend(parent, steps, 0, anchorOnly, 0);
-      if (result && (!best || this.rank(result) > this.rank(best))) best = result;
-      if (best && best.exact) break;
+      if (best?.exact && result?.exact) {
+        if (result.file !== best.file || result.line !== best.line) {
+          const reason = 'several documents of this template file write this key and the walk cannot tell which one rendered this resource';
+          return { ...best, exact: false, reason };
+        }
+        continue;
+      }
+      if (result && (!best || this.rank(result) > this.rank(best))) {
+        best = result;
+        bestScore = score;
+      }
     }
     return best;
   }
@@ -360,16 +461,9 @@ export class TemplateIndex {
     const consider = (result: WalkResult | null) => {
       if (result && (!best || this.rank(result) > this.rank(best))) best = result;
     };
-    for (const child of candidates) {
-      if (last) {
-        return {
-          file: parent.file,
-          line: child.line,
-          exact: true,
-          values: anchorOnly ? null : this.valuesOnLine(parent, child.line, steps, at),
-          reason: null,
-        };
-      }
+    const running = candidates.filter((child) => this.runs(parent, child.line.start) !== false);
+    if (last && running.length > 0) return this.lastStep(parent, running, steps, at, anchorOnly);
+    for (const child of running) {
       const next = this.descend(child.parent, steps, at + 1, anchorOnly, depth + 1);
       if (next?.exact) return next;
       consider(next);
@@ -380,6 +474,29 @@ export class TemplateIndex {
     if (produced?.exact) return produced;
     consider(produced);
     return best;
+  }
+
+  /**
+   * The line that writes the last key. Of several lines that could have (the branches of an
+   * `if`, say), the one whose branch surely ran; when the walk cannot tell, the first, not exact.
+   */
+  private lastStep(parent: Parent, candidates: { line: TemplateLine }[], steps: readonly RenderedStep[], at: number, anchorOnly: boolean): WalkResult {
+    const rendered = steps[at]!.line;
+    const matching = rendered === null ? candidates : candidates.filter((c) => linePattern(parent.file, c.line).test(rendered));
+    const pool = matching.length > 0 ? matching : candidates;
+    const sure = pool.filter((c) => this.runs(parent, c.line.start) === true);
+    const chosen = sure.length === 1 ? sure[0]! : pool[0]!;
+    const values = anchorOnly ? null : this.valuesOnLine(parent, chosen.line, steps, at);
+    if (pool.length === 1 || sure.length === 1) return { file: parent.file, line: chosen.line, exact: true, values, reason: null };
+    const others = pool.map((c) => (anchorOnly ? null : this.valuesOnLine(parent, c.line, steps, at)));
+    const sameValues = others.every((v) => JSON.stringify(v?.path) === JSON.stringify(values?.path) && v?.chart === values?.chart);
+    return {
+      file: parent.file,
+      line: chosen.line,
+      exact: false,
+      values: sameValues ? values : null,
+      reason: `lines ${pool.map((c) => c.line.no).join(', ')} all write this key in branches the walk cannot tell apart`,
+    };
   }
 
   /** Lines directly under the parent that write the key, those matching the rendered line first. */
@@ -430,7 +547,8 @@ export class TemplateIndex {
           const continuesList = indentless && candidate.dashCol === col;
           if (column <= col && !continuesList) break;
         } else if (candidate.outputs.length > 0) {
-          if (candidate.outputs.every((a) => outputColumn(candidate, a) <= col)) continue;
+          // An output at the key's own column can write the items of an indentless list.
+          if (candidate.outputs.every((a) => outputColumn(candidate, a) < col || (outputColumn(candidate, a) === col && !indentless))) continue;
         }
         lines.push(lineIndex);
       }
@@ -445,6 +563,7 @@ export class TemplateIndex {
       regionFrom: parent.regionFrom,
       regionScope: parent.regionScope,
       lastIndex: parent.lastIndex,
+      indentless: !isItem && file.lines[line.no - 1]!.text.trimEnd().endsWith(':'),
     };
   }
 
@@ -459,11 +578,15 @@ export class TemplateIndex {
     for (const index of parent.block) {
       const line = file.lines[index]!;
       if (line.hasContent) continue;
-      for (const action of line.outputs) if (outputColumn(line, action) > parent.col) producers.push({ line, action });
+      for (const action of line.outputs) {
+        const column = outputColumn(line, action);
+        if (column > parent.col || (column === parent.col && parent.indentless && typeof steps[at]!.segment === 'number')) producers.push({ line, action });
+      }
     }
     let fallback: WalkResult | null = null;
     for (const { line, action } of producers) {
       this.step();
+      if (this.runs(parent, action.start) === false) continue;
       const scope = scopeAt(file.actions, parent.regionFrom, action.start, parent.regionScope);
       const call = includeCall(action.body);
       if (call) {
@@ -484,6 +607,7 @@ export class TemplateIndex {
             regionFrom: define.from,
             regionScope: scopeWithData(data),
             lastIndex: parent.lastIndex,
+            indentless: false,
           };
           open.set(call.name, times + 1);
           this.state.depth++;
@@ -495,20 +619,22 @@ export class TemplateIndex {
             this.state.depth--;
           }
           if (inner && inner.exact) return inner;
-          if (inner && !fallback) fallback = inner;
+          if (inner && (!fallback || this.rank(inner) > this.rank(fallback))) fallback = inner;
         }
         continue;
       }
       const binding = resolveExpression(action.body, scope);
-      if (binding.kind === 'values' && !fallback) {
-        const rest = steps.slice(at).map((s) => s.segment);
-        fallback = {
+      const settled = this.settle(binding, steps.slice(at).map((s) => s.segment), parent.lastIndex, steps[steps.length - 1]!.line);
+      if (settled) {
+        const result: WalkResult = {
           file,
           line,
           exact: false,
-          values: anchorOnly ? null : { chart: binding.chart, path: fillIndex([...binding.path, ...rest], parent.lastIndex) },
+          values: anchorOnly ? null : settled.values,
           reason: 'the key is written by a values block (toYaml or similar), not by a template line',
+          verified: settled.verified,
         };
+        if (!fallback || this.rank(result) > this.rank(fallback)) fallback = result;
       }
     }
     if (fallback) return fallback;
@@ -528,13 +654,37 @@ export class TemplateIndex {
       if (action.start < afterKey) continue;
       const scope = scopeAt(file.actions, parent.regionFrom, action.start, parent.regionScope);
       const binding = resolveExpression(action.body, scope);
-      if (binding.kind === 'values') {
-        const rest = steps.slice(at + 1).map((s) => s.segment);
-        return { chart: binding.chart, path: fillIndex([...binding.path, ...rest], parent.lastIndex) };
-      }
+      const settled = this.settle(binding, steps.slice(at + 1).map((s) => s.segment), parent.lastIndex, steps[steps.length - 1]!.line);
+      if (settled) return settled.values;
     }
     return null;
   }
+}
+
+/** How many of the resource's rendered `kind:`/`name:` lines a document's own lines can render. */
+function identityScore(file: TemplateFile, lines: readonly number[], identity: readonly string[]): number {
+  let score = 0;
+  for (const rendered of identity) {
+    const key = /^(?:-\s+)?([A-Za-z]+):/.exec(rendered)?.[1];
+    if (key && lines.some((i) => file.lines[i]!.key === key && linePattern(file, file.lines[i]!).test(rendered))) score++;
+  }
+  return score;
+}
+
+/** A template's name in Helm's engine: `parent/charts/sub/templates/x.yaml`. */
+function helmTemplatePath(chart: ChartNode, path: string): string {
+  let key = path;
+  for (let node: ChartNode | null = chart; node; node = node.parent) key = node.parent ? `charts/${node.name}/${key}` : `${node.name}/${key}`;
+  return key;
+}
+
+const spansCache = new WeakMap<TemplateFile, BlockSpan[]>();
+
+/** The `if`, `with` and `range` blocks of a file, whose branches decide what renders. */
+function conditionalSpans(file: TemplateFile): BlockSpan[] {
+  let spans = spansCache.get(file);
+  if (!spans) spansCache.set(file, (spans = matchBlocks(file.actions).filter((span) => span.kind === 'if' || span.kind === 'with' || span.kind === 'range')));
+  return spans;
 }
 
 /** Candidate lines for one rendered line, those whose pattern matches it first. */
@@ -590,6 +740,35 @@ function itemList(file: TemplateFile, lines: TemplateLine[], col: number): { ite
       return found.sort((a, b) => a.no - b.no);
     },
   };
+}
+
+/** List indexes to try for a rendered index: itself, those below, then a few above (a filtered range). */
+function candidateIndexes(index: number | null): number[] {
+  if (index === null) return [];
+  const below = Array.from({ length: index + 1 }, (_, k) => index - k);
+  return [...below, ...Array.from({ length: 16 }, (_, k) => index + 1 + k)];
+}
+
+/** The rendered line's value: `key: value` or `- key: value` or `- value`, unquoted. */
+function renderedEntry(line: string): { key: string | null; text: string } {
+  const body = line.replace(/^(?:-\s+)+/, '');
+  const match = /^([^:'"\s][^:]*|"[^"]*"|'[^']*'):(?:\s+(.*))?$/.exec(body);
+  const unquote = (text: string) => text.replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+  return match ? { key: unquote(match[1]!), text: unquote((match[2] ?? '').trim()) } : { key: null, text: unquote(body.trim()) };
+}
+
+/** Whether a values setting's data is what the rendered line shows (a scalar, or a map's first key). */
+function matchesRendered(value: unknown, rendered: string | null): boolean {
+  if (rendered === null || value === undefined) return false;
+  const { key, text } = renderedEntry(rendered);
+  let data: unknown = value;
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    if (key === null || !Object.prototype.hasOwnProperty.call(data, key)) return false;
+    data = (data as Record<string, unknown>)[key];
+  }
+  // A key whose value is a block (`- command:` then its items): the key is all the line shows.
+  if (data !== null && typeof data === 'object') return text === '' && key !== null && Object.keys(data).length > 0;
+  return data !== null && text !== '' && String(data) === text;
 }
 
 function fillIndex(path: ValuesSegment[], index: number | null): ValuesSegment[] {

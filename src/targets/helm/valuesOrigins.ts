@@ -140,8 +140,14 @@ export function setFileFiles(flag: string): string[] {
 }
 
 /** Reads and caches values files with positions. */
+/** A values file read with positions: its data and where each path is written. */
+interface ReadValues {
+  value: unknown;
+  locate: (path: JsonPath) => Position | null;
+}
+
 export class ValuesFiles {
-  private readonly cache = new Map<string, ((path: JsonPath) => Position | null) | null>();
+  private readonly cache = new Map<string, ReadValues | null>();
 
   constructor(
     private readonly cwd: string,
@@ -159,47 +165,129 @@ export class ValuesFiles {
    * Nothing for a file that cannot be read, is above the cap, or is too large for the full parser
    * and not plain block YAML: the finding then names no line of it.
    */
-  private parse(key: string, shown: string, text: () => string): ((path: JsonPath) => Position | null) | null {
+  private parse(key: string, shown: string, text: () => string): ReadValues | null {
     if (!this.cache.has(key)) {
-      let locate: ((path: JsonPath) => Position | null) | null = null;
+      let read: ReadValues | null = null;
       try {
         const content = text();
         if (content.length > MAX_VALUES_BYTES) throw new RefusedFile(`it is larger than ${mebibytes(MAX_VALUES_BYTES)}`, 'size');
         if (content.length > MAX_FULLY_PARSED_VALUES_BYTES) {
-          locate = parseSimpleYaml(content, 1)?.locate ?? null;
-          if (!locate) this.debug?.(`${shown} is not read for values lines: above ${mebibytes(MAX_FULLY_PARSED_VALUES_BYTES)} only plain block YAML is read`);
+          read = parseSimpleYaml(content, 1);
+          if (!read) this.debug?.(`${shown} is not read for values lines: above ${mebibytes(MAX_FULLY_PARSED_VALUES_BYTES)} only plain block YAML is read`);
         } else {
           const raw: RawDocument = { text: content, startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 };
           const parsed = parseManifest(raw);
-          if (parsed.errors.length === 0 && parsed.manifests.length === 1) locate = parsed.manifests[0]!.locate;
+          if (parsed.errors.length === 0 && parsed.manifests.length === 1) read = parsed.manifests[0]!;
         }
       } catch (error) {
         if (error instanceof RefusedFile) this.debug?.(`${shown} is not read for values lines: ${error.message}`);
-        locate = null;
+        read = null;
       }
-      this.cache.set(key, locate);
+      this.cache.set(key, read);
     }
     return this.cache.get(key) ?? null;
   }
 
-  private line(locate: ((path: JsonPath) => Position | null) | null, segments: readonly ValuesSegment[]): number | null {
-    if (!locate || segments.includes('*')) return null;
-    return locate(segments)?.line ?? null;
+  private line(read: ReadValues | null, segments: readonly ValuesSegment[]): number | null {
+    if (!read || segments.includes('*')) return null;
+    return read.locate(segments)?.line ?? null;
+  }
+
+  private readUser(file: string): ReadValues | null {
+    if (isUrl(file)) return null;
+    const read = () => readRegularFile(path.resolve(this.cwd, file), MAX_VALUES_BYTES).toString('utf8');
+    return this.parse(`user:${file}`, this.shown(file), read);
+  }
+
+  private readChart(chart: ChartNode): ReadValues | null {
+    const text = chart.files.get('values.yaml');
+    if (text === undefined) return null;
+    const shown = chart.display('values.yaml');
+    return this.parse(`chart:${shown}`, shown, () => text);
+  }
+
+  /** The data at a path of a user file or a chart's values.yaml (undefined where it is not set). */
+  valueInUserFile(file: string, segments: readonly ValuesSegment[]): unknown {
+    return dataAt(this.readUser(file)?.value, segments);
+  }
+
+  valueInChart(chart: ChartNode, segments: readonly ValuesSegment[]): unknown {
+    return dataAt(this.readChart(chart)?.value, segments);
   }
 
   /** The 1-based line where a values path is written in a user file, or null when it is not. */
   lineInUserFile(file: string, segments: readonly ValuesSegment[]): number | null {
-    if (isUrl(file)) return null;
-    const read = () => readRegularFile(path.resolve(this.cwd, file), MAX_VALUES_BYTES).toString('utf8');
-    return this.line(this.parse(`user:${file}`, this.shown(file), read), segments);
+    return this.line(this.readUser(file), segments);
   }
 
   lineInChart(chart: ChartNode, segments: readonly ValuesSegment[]): number | null {
-    const text = chart.files.get('values.yaml');
-    if (text === undefined) return null;
-    const shown = chart.display('values.yaml');
-    return this.line(this.parse(`chart:${shown}`, shown, () => text), segments);
+    return this.line(this.readChart(chart), segments);
   }
+}
+
+function dataAt(data: unknown, segments: readonly ValuesSegment[]): unknown {
+  let node = data;
+  for (const segment of segments) {
+    if (node === null || typeof node !== 'object') return undefined;
+    if (Array.isArray(node) ? typeof segment !== 'number' : typeof segment !== 'string') return undefined;
+    if (!Object.prototype.hasOwnProperty.call(node, segment)) return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+/** A --set value as Helm types it: booleans, null, integers; the rest strings (--set-string: always). */
+function setFlagValue(flag: SetFlag, key: readonly ValuesSegment[]): unknown {
+  if (flag.flag === '--set-json' || flag.flag === '--set-file') return undefined;
+  const assignments = flag.flag === '--set-literal' ? [flag.text] : splitUnescaped(flag.text, ',');
+  for (const assignment of assignments) {
+    const equals = assignment.indexOf('=');
+    if (equals <= 0 || formatValuesKey(parseKeyPath(assignment.slice(0, equals))) !== formatValuesKey(key)) continue;
+    const text = assignment.slice(equals + 1);
+    if (flag.flag !== '--set' || text.includes('{')) return text;
+    if (text === 'true' || text === 'false') return text === 'true';
+    if (text === 'null') return null;
+    return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
+  }
+  return undefined;
+}
+
+/**
+ * The effective value of a values path as far as the files and flags tell: maps merged across
+ * layers (the higher one wins key by key), anything else from the highest layer that sets it.
+ * Undefined when no layer sets it, or a flag sets it in a way not read here.
+ */
+export function effectiveValue(chart: ChartNode, segments: ValuesSegment[], user: UserValues, files: ValuesFiles): unknown {
+  if (segments.length === 0 || segments.includes('*')) return undefined;
+  const isGlobal = segments[0] === 'global';
+  const fromRoot: ValuesSegment[] = isGlobal ? segments : [...keysFromRoot(chart), ...segments];
+  const layers: unknown[] = [];
+  const applied = [...user.sets].sort((a, b) => SET_FLAG_ORDER.indexOf(a.flag) - SET_FLAG_ORDER.indexOf(b.flag));
+  for (const flag of applied.reverse()) {
+    for (const key of setFlagKeys(flag).reverse()) {
+      if (!startsWith(fromRoot, key)) continue;
+      if (key.length !== fromRoot.length) return undefined;
+      layers.push(setFlagValue(flag, key));
+    }
+  }
+  for (const file of [...user.files].reverse()) layers.push(files.valueInUserFile(file, fromRoot));
+  const ancestors: ChartNode[] = [];
+  for (let node = chart.parent; node; node = node.parent) ancestors.unshift(node);
+  for (const ancestor of ancestors) layers.push(files.valueInChart(ancestor, isGlobal ? segments : fromRoot.slice(keysFromRoot(ancestor).length)));
+  layers.push(files.valueInChart(chart, segments));
+  return layers.filter((layer) => layer !== undefined).reduceRight<unknown>((below, above) => mergeLayer(below, above), undefined);
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Helm's coalescing of two layers: maps key by key, anything else replaced (null deletes). */
+function mergeLayer(below: unknown, above: unknown): unknown {
+  if (!isMap(below) || !isMap(above)) return above;
+  const merged: Record<string, unknown> = { ...below };
+  for (const [key, value] of Object.entries(above)) merged[key] = mergeLayer(below[key], value);
+  return merged;
 }
 
 /** The chain of values keys from the root chart down to `chart` (empty for the root). */
