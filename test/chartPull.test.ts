@@ -4,10 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isRemoteChart } from '../src/targets/helm/chartPull.js';
+import { isRemoteChart, pullChart } from '../src/targets/helm/chartPull.js';
 import { loadChartTree } from '../src/targets/helm/chartTree.js';
 import { describePullFailure } from '../src/targets/helm/helmFailure.js';
 import { emptyHelmRequest, helmPullArgs, pullFlagsOf, type HelmStepExit } from '../src/targets/helm/helmTemplate.js';
@@ -67,6 +67,41 @@ test("a pulled archive's files are shown as Helm's # Source: names them, not by 
     const byPath = loadChartTree(path.join(dir, 'hello-1.0.0.tgz'), dir);
     assert.equal(byPath?.display('templates/pod.yaml'), 'hello-1.0.0.tgz!/hello/templates/pod.yaml');
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pullChart: the archive Helm wrote, in a scratch folder that remove() deletes; a failed pull leaves no folder', { skip: process.platform === 'win32' ? 'a POSIX shell script stands in for Helm' : false }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hostns-pull-unit-'));
+  const tmp = path.join(dir, 'tmp');
+  mkdirSync(tmp);
+  // A stand-in for Helm: writes an archive into --destination, or fails as Helm does.
+  const fakeHelm = path.join(dir, 'helm');
+  writeFileSync(
+    fakeHelm,
+    '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" = --destination ] && dest=$2; shift; done\n' +
+      'if [ -n "$FAIL" ]; then echo "Error: looks like \\"http://127.0.0.1:9\\" is not a valid chart repository or cannot be reached" >&2; exit 1; fi\n' +
+      'echo gz > "$dest/hello-1.0.0.tgz"\n',
+  );
+  chmodSync(fakeHelm, 0o755);
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = tmp; // where makeScratchDir puts its folders
+  try {
+    const options = { helm: fakeHelm, cwd: dir, env: { PATH: process.env.PATH }, timeoutSeconds: 30 };
+    const pulled = await pullChart(emptyHelmRequest('repo/hello'), options);
+    assert.ok('pulled' in pulled, JSON.stringify(pulled));
+    assert.equal(path.basename(pulled.pulled.chart), 'hello-1.0.0.tgz');
+    assert.ok(pulled.pulled.chart.startsWith(tmp + path.sep) && existsSync(pulled.pulled.chart));
+    pulled.pulled.remove();
+    assert.deepEqual(readdirSync(tmp), [], 'remove() deletes the scratch folder');
+
+    const failed = await pullChart(emptyHelmRequest('repo/hello'), { ...options, env: { ...options.env, FAIL: '1' } });
+    assert.ok('failure' in failed);
+    assert.match(failed.failure.message, /^chart repo\/hello could not be found: .* is not a valid chart repository or cannot be reached$/);
+    assert.deepEqual(readdirSync(tmp), [], 'a failed pull leaves no folder');
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
     rmSync(dir, { recursive: true, force: true });
   }
 });
