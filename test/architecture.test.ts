@@ -64,8 +64,9 @@ function layerOf(file: string): { layer: 'cli' | 'targets' | 'process' | 'core';
 }
 
 /** Kind-to-kind imports the design names: Kustomize maps `helmCharts` through Helm's mapping, and
- *  plain manifests from `kustomize build` map through Kustomize's origin annotations. */
-const ALLOWED_CROSS_KIND = new Set(['kustomize->helm', 'manifests->kustomize', 'postrender->helm']);
+ *  plain manifests from `kustomize build` map through Kustomize's origin annotations, and those
+ *  from `helm template` (`scan --chart`) through Helm's mapping. */
+const ALLOWED_CROSS_KIND = new Set(['kustomize->helm', 'manifests->kustomize', 'manifests->helm', 'postrender->helm']);
 
 test('cyclesOf finds a cycle and its files, and none in a tree', () => {
   assert.deepEqual(cyclesOf(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]])), [['a', 'b', 'c', 'a']]);

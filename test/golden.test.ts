@@ -131,8 +131,16 @@ function checkSarif(output: string, expected: Expected): void {
     assert.equal(result.ruleId, finding.check);
     assert.equal(sarifRun.tool.driver.rules[result.ruleIndex].id, finding.check);
     const location = result.locations[0].physicalLocation;
-    assert.equal(decodeURIComponent(location.artifactLocation.uri), finding.source?.file, 'the template or source file, not the render');
-    assert.equal(location.region.startLine, finding.source?.line);
+    // A value set in a values file: that line first, the template line as the first related location.
+    const [effective] = finding.values;
+    const primary = effective && effective.line !== null ? { file: effective.file, line: effective.line } : finding.source;
+    assert.equal(decodeURIComponent(location.artifactLocation.uri), primary?.file, 'the values line, else the template or source file, not the render');
+    assert.equal(location.region.startLine, primary?.line);
+    if (primary !== finding.source && finding.source) {
+      const template = result.relatedLocations[0];
+      assert.deepEqual([decodeURIComponent(template.physicalLocation.artifactLocation.uri), template.physicalLocation.region.startLine], [finding.source.file, finding.source.line]);
+      assert.equal(template.message.text, 'template line that writes the key');
+    }
     assert.match(result.partialFingerprints['hostnsCheckFinding/v1'], /^[0-9a-f]{64}$/);
   }
 }

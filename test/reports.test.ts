@@ -192,6 +192,39 @@ describe('SARIF', () => {
     assert.deepEqual(invocation.toolExecutionNotifications.map((n: { level: string }) => n.level), ['error', 'warning']);
   });
 
+  test('a value set in a values file: that line is the primary location, the template line the first related one; fingerprints do not move', () => {
+    const fromValues = finding({
+      values: [
+        { key: 'net', file: 'prod.yaml', line: 4, layer: 'user' },
+        { key: 'net', file: 'chart/values.yaml', line: 2, layer: 'chart' },
+      ],
+    });
+    const fromSet = finding({ check: 'host-pid', values: [{ key: 'pid', file: '--set', line: null, layer: 'user' }] });
+    const log = JSON.parse(formatReport(report([fromValues, fromSet]), 'sarif', { color: false }));
+    assert.deepEqual(sarifSchemaErrors(log), []);
+    const [valuesResult, setResult] = log.runs[0].results;
+    assert.deepEqual(valuesResult.locations[0].physicalLocation, { artifactLocation: { uri: 'prod.yaml', uriBaseId: '%SRCROOT%' }, region: { startLine: 4 } });
+    assert.deepEqual(
+      valuesResult.relatedLocations.map((l: { id: number; physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } }; message: { text: string } }) => [
+        l.id,
+        l.physicalLocation.artifactLocation.uri,
+        l.physicalLocation.region.startLine,
+        l.message.text,
+      ]),
+      [
+        [1, 'chart/templates/pod.yaml', 5, 'template line that writes the key'],
+        [2, 'chart/values.yaml', 2, 'set by net (chart values)'],
+      ],
+    );
+    assert.deepEqual(valuesResult.relatedLocations[0].physicalLocation.region, { startLine: 5, startColumn: 3, snippet: { text: '  hostNetwork: {{ .Values.net }}' } });
+    assert.match(valuesResult.message.text, /Set here \(net, user values\); the template line that writes the key is \[chart\/templates\/pod\.yaml:5\]\(1\)\.$/);
+    // A --set has no line to point at: the template line stays the primary location.
+    assert.equal(setResult.locations[0].physicalLocation.artifactLocation.uri, 'chart/templates/pod.yaml');
+    assert.deepEqual(setResult.relatedLocations, [{ id: 1, message: { text: 'set by pid (user values) with --set' } }]);
+    // Where the alert is shown is not what identifies it: the same finding keeps its fingerprint.
+    assert.equal(valuesResult.partialFingerprints['hostnsCheckFinding/v1'], fingerprintOf(finding()));
+  });
+
   test("run: a named target's finding with no source file points at the target's path, not its name (SARIF and GitHub)", () => {
     const named = finding({ source: null, target: targetId('agent[prod]') });
     const runReport = report([named], { targets: [{ type: 'helm', path: 'charts/agent', ok: true, error: null, name: 'agent[prod]' }] });

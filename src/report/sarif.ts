@@ -1,9 +1,20 @@
 // SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps): one run, a reporting descriptor
-// per check, one result per finding located at the template or source line, values lines as
-// related locations, suppressed findings carried as suppressions (shown as dismissed).
+// per check, one result per finding located where a reviewer changes it (the values line that set
+// the value, else the template or source line), the other lines as related locations, suppressed
+// findings carried as suppressions (shown as dismissed).
 import { createHash } from 'node:crypto';
 import type * as Sarif from 'sarif';
-import { RULE_ID, type CheckDescription, type Finding, type Report, type ReportError, type ReportWarning, type RuleDescription } from '../types.js';
+import {
+  RULE_ID,
+  type CheckDescription,
+  type Finding,
+  type Report,
+  type ReportError,
+  type ReportWarning,
+  type RuleDescription,
+  type SourceLocation,
+  type ValuesOrigin,
+} from '../types.js';
 import { safeJson } from './escape.js';
 import { RULE_ANCHOR, helpUri } from './helpLinks.js';
 import { TargetPaths } from './targetPaths.js';
@@ -83,16 +94,31 @@ function descriptor(check: CheckDescription, options: SarifOptions): Sarif.Repor
   };
 }
 
-/** The finding's location: the file to edit; the rendered output only when no source is known. */
+/**
+ * The values line that set the offending value, when a values file set it (`values[0]` is the
+ * effective one): that is the line a change to a chart's values touches, and where code scanning
+ * shows the alert on a pull request. Null when the value comes from the template or a --set.
+ */
+function valuesLineOf(finding: Finding): (ValuesOrigin & { line: number }) | null {
+  const [effective] = finding.values;
+  return effective && effective.line !== null ? { ...effective, line: effective.line } : null;
+}
+
+/** The template (or source) line, with its column and text when known. */
+function sourceLocation(source: SourceLocation): Sarif.Location {
+  const region: Sarif.Region = {};
+  if (source.exact && source.column) region.startColumn = source.column;
+  if (source.text !== undefined) region.snippet = { text: source.text };
+  return physical(source.file, source.line, region);
+}
+
+/** The finding's location: the values line, else the file to edit; the rendered output only when no source is known. */
 function primaryLocation(finding: Finding, paths: TargetPaths): Sarif.Location {
   const logical = { logicalLocations: [{ name: finding.resource.name ?? '?', fullyQualifiedName: resourceName(finding), kind: 'resource' }] };
+  const valuesLine = valuesLineOf(finding);
+  if (valuesLine) return { ...physical(valuesLine.file, valuesLine.line), ...logical };
   const source = finding.source;
-  if (source) {
-    const region: Sarif.Region = {};
-    if (source.exact && source.column) region.startColumn = source.column;
-    if (source.text !== undefined) region.snippet = { text: source.text };
-    return { ...physical(source.file, source.line, region), ...logical };
-  }
+  if (source) return { ...sourceLocation(source), ...logical };
   const rendered = paths.renderedFile(finding.target);
   if (finding.rendered && rendered) {
     return {
@@ -104,9 +130,14 @@ function primaryLocation(finding: Finding, paths: TargetPaths): Sarif.Location {
   return logical;
 }
 
+/** The template line first when the values line is the primary location, then the (other) values lines, then the resource's definition. */
 function relatedLocations(finding: Finding): Sarif.Location[] {
   const related: Sarif.Location[] = [];
-  for (const origin of finding.values) {
+  const valuesPrimary = valuesLineOf(finding) !== null;
+  if (valuesPrimary && finding.source) {
+    related.push({ id: 1, ...sourceLocation(finding.source), message: { text: 'template line that writes the key' } });
+  }
+  for (const origin of valuesPrimary ? finding.values.slice(1) : finding.values) {
     const text = `set by ${origin.key} (${origin.layer} values)`;
     const location = origin.line !== null ? physical(origin.file, origin.line) : {};
     related.push({ id: related.length + 1, ...location, message: { text: origin.line !== null ? text : `${text} with ${origin.file}` } });
@@ -117,12 +148,15 @@ function relatedLocations(finding: Finding): Sarif.Location[] {
   return related;
 }
 
-/** Self-contained: the resource is named; `[text](1)` links the first related location (the values line). */
+/** Self-contained: the resource is named; `[text](1)` links the first related location (the template line). */
 function messageOf(finding: Finding): string {
   const container = finding.container ? ` container ${finding.container}` : '';
   let text = `${sentence(finding.message).slice(0, -1)} (${resourceName(finding)}${container}).`;
-  const [effective] = finding.values;
-  if (effective && effective.line !== null) text += ` Set by [${effective.file}:${effective.line}](1) (${effective.key}).`;
+  const valuesLine = valuesLineOf(finding);
+  if (valuesLine) {
+    text += ` Set here (${valuesLine.key}, ${valuesLine.layer} values)`;
+    text += finding.source ? `; the template line that writes the key is [${finding.source.file}:${finding.source.line}](1).` : '.';
+  }
   if (finding.introducedBy === 'overrides') text += " Introduced by the values overrides; the chart's own values do not produce it.";
   for (const note of finding.notes) text += ` ${sentence(note)}`;
   return text;

@@ -57,8 +57,16 @@ interface TreeBudget {
   expanded: number;
 }
 
+export interface ChartTreeOptions {
+  /**
+   * Show files as Helm's `# Source:` names them (`<chart>/templates/x.yaml`), not by their path
+   * from the working directory: for a copy Helm pulled into a scratch folder removed afterwards.
+   */
+  byChartName?: boolean;
+}
+
 /** Loads a chart folder or .tgz; null when it is neither (a remote chart). */
-export function loadChartTree(chart: string, cwd: string): ChartNode | null {
+export function loadChartTree(chart: string, cwd: string, options: ChartTreeOptions = {}): ChartNode | null {
   const absolute = path.resolve(cwd, chart);
   let info;
   try {
@@ -70,12 +78,14 @@ export function loadChartTree(chart: string, cwd: string): ChartNode | null {
   const budget: TreeBudget = { expanded: MAX_TREE_EXPANDED_BYTES };
   if (info.isDirectory()) {
     const folder = readFolder(absolute);
-    return fromFiles(folder.files, (rel) => path.join(shown, rel), null, null, budget, folder.unread);
+    const top = options.byChartName ? path.basename(absolute) : shown;
+    return fromFiles(folder.files, (rel) => path.join(top, rel), null, null, budget, folder.unread);
   }
   if (/\.tgz$|\.tar\.gz$/.test(absolute)) {
     const archive = readArchive(readChartFile(absolute, shown, MAX_TAR_BYTES), shown, budget);
     if (!archive) return null;
-    return fromFiles(archive.files, (rel) => `${shown}!/${archive.top}/${rel}`, null, null, budget);
+    const top = options.byChartName ? archive.top : `${shown}!/${archive.top}`;
+    return fromFiles(archive.files, (rel) => `${top}/${rel}`, null, null, budget);
   }
   return null;
 }

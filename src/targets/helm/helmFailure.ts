@@ -1,6 +1,6 @@
 // Turns a failed `helm template` into one sentence that says what happened and what to do,
 // keeping Helm's own message (which names the template file and line) intact.
-import type { DependencyUpdateExit, HelmExit } from './helmTemplate.js';
+import type { DependencyUpdateExit, HelmExit, HelmStepExit } from './helmTemplate.js';
 
 export interface RenderFailure {
   message: string;
@@ -53,6 +53,28 @@ export function describeDependencyFailure(exit: DependencyUpdateExit, chart: str
   return { message: `${what}: ${how}${helmSays ? `: ${helmSays}` : ''}`, file: null, line: null };
 }
 
+/** What Helm says when it cannot locate a chart: no such path, repository, chart or version. */
+const CHART_NOT_FOUND = /path "[^"]*" not found|failed to download|no such file or directory|not a valid chart repository|chart "[^"]*" not found|non-absolute URLs should be in form|repo \S+ not found/i;
+
+function chartNotFound(chart: string, helmSays: string): RenderFailure {
+  return {
+    message: `chart ${chart} could not be found: give a chart folder, a .tgz, repo/name, --repo URL with a chart name, or an oci:// reference. Helm said: ${helmSays}`,
+    file: null,
+    line: null,
+  };
+}
+
+/** A failed `helm pull` of a remote chart (fetched before the render, so findings map to its lines). */
+export function describePullFailure(exit: HelmStepExit, chart: string, timeoutSeconds: number): RenderFailure {
+  if (exit.spawnError) return { message: `could not run Helm: ${exit.spawnError}`, file: null, line: null };
+  const what = `could not fetch chart ${chart} (helm pull)`;
+  if (exit.timedOut) return { message: `${what}: it did not finish within ${timeoutSeconds} seconds and was stopped; raise --timeout or check the repository`, file: null, line: null };
+  const helmSays = helmErrorText(exit.stderr);
+  if (!exit.signal && CHART_NOT_FOUND.test(helmSays)) return chartNotFound(chart, helmSays);
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit ${exit.exitCode}`;
+  return { message: `${what}: ${how}${helmSays ? `: ${helmSays}` : ''}`, file: null, line: null };
+}
+
 export function describeHelmFailure(exit: HelmExit, chart: string, timeoutSeconds: number): RenderFailure {
   if (exit.spawnError) {
     return { message: `could not run Helm: ${exit.spawnError}`, file: null, line: null };
@@ -88,13 +110,7 @@ export function describeHelmFailure(exit: HelmExit, chart: string, timeoutSecond
       line: null,
     };
   }
-  if (/path "[^"]*" not found|failed to download|no such file or directory|not a valid chart repository|chart "[^"]*" not found|non-absolute URLs should be in form|repo \S+ not found/i.test(helmSays)) {
-    return {
-      message: `chart ${chart} could not be found: give a chart folder, a .tgz, repo/name, --repo URL with a chart name, or an oci:// reference. Helm said: ${helmSays}`,
-      file: null,
-      line: null,
-    };
-  }
+  if (CHART_NOT_FOUND.test(helmSays)) return chartNotFound(chart, helmSays);
   const blamed = blamedTemplate(helmSays);
   return {
     message: `helm template failed (exit ${exit.exitCode}): ${helmSays || 'no message on standard error'}`,

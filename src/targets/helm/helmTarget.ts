@@ -10,8 +10,9 @@ import { noSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
 import { targetId, type Finding } from '../../types.js';
 import { TargetFailure, type OpenedTarget, type TargetContext, type TargetKind } from '../targetKind.js';
 import { copyChartForWriting, dependencyRepositories, type ChartCopy } from './chartCopy.js';
+import { isRemoteChart, pullChart, type PulledChart } from './chartPull.js';
 import type { ChartNode, SharedChartTrees } from './chartTree.js';
-import { describeDependencyFailure, describeHelmFailure } from './helmFailure.js';
+import { describeDependencyFailure, describeHelmFailure, type RenderFailure } from './helmFailure.js';
 import { runHelmDependencyUpdate, runHelmTemplate, type HelmExit, type HelmRun, type HelmTemplateRequest } from './helmTemplate.js';
 import { MAX_VALUES_BYTES, refusedValuesFile, setFileFiles, ValuesFiles, type UserValues } from './valuesOrigins.js';
 import { formatJsonPath } from '../../manifests/jsonPath.js';
@@ -131,7 +132,7 @@ async function chartFileShown(chart: string, cwd: string, file: string): Promise
  * `--dependency-update` on a local chart folder: `helm dependency update` in the scratch copy, as
  * a step of its own, so Helm's progress lines never reach the parser. The failure, when it fails.
  */
-async function fetchDependencies(copy: ChartCopy, spec: HelmSpec, context: TargetContext): Promise<OpenedTarget | null> {
+async function fetchDependencies(copy: ChartCopy, spec: HelmSpec, context: TargetContext, removeScratch: () => void): Promise<OpenedTarget | null> {
   context.debug?.(`running ${spec.helm} dependency update ${JSON.stringify(copy.chart)}`);
   const exit = await runHelmDependencyUpdate(copy.chart, { ...context, helm: spec.helm });
   if (succeeded(exit)) {
@@ -139,7 +140,24 @@ async function fetchDependencies(copy: ChartCopy, spec: HelmSpec, context: Targe
     return null;
   }
   const failure = describeDependencyFailure(exit, spec.request.chart, dependencyRepositories(copy.chart), context.timeoutSeconds);
-  return { inputs: [], finish: () => Promise.resolve({ failure }), cleanup: () => copy.remove() };
+  return failedTarget(failure, removeScratch);
+}
+
+/** A target that failed before its render: the failure, and its scratch folders removed at cleanup. */
+function failedTarget(failure: RenderFailure, cleanup: () => void): OpenedTarget {
+  return { inputs: [], finish: () => Promise.resolve({ failure }), cleanup };
+}
+
+/**
+ * The chart Helm renders and the mapping reads: the user's own when it is local, else a copy Helm
+ * pulls now (its --version, --repo and --devel already used), or the pull's failure.
+ */
+async function localChart(spec: HelmSpec, context: TargetContext): Promise<{ request: HelmTemplateRequest; pulled: PulledChart | null } | { failure: RenderFailure }> {
+  const { request } = spec;
+  if (!isRemoteChart(request.chart, context.cwd)) return { request, pulled: null };
+  const pull = await pullChart(request, { ...context, helm: spec.helm }, context.debug);
+  if ('failure' in pull) return pull;
+  return { request: { ...request, chart: pull.pulled.chart, version: undefined, repo: undefined, devel: false }, pulled: pull.pulled };
 }
 
 /**
@@ -195,20 +213,27 @@ export const helmKind: TargetKind<HelmSpec> = {
   async open(spec, context) {
     const { request } = spec;
     refuseUnusableValuesFiles(request, context.cwd);
-    const copy = request.dependencyUpdate ? copyChartForWriting(request.chart, context.cwd) : null;
-    if (copy?.copied) {
-      let failed: OpenedTarget | null;
-      try {
-        failed = await fetchDependencies(copy, spec, context);
-      } catch (error) {
-        copy.remove();
-        throw error;
+    const resolved = await localChart(spec, context);
+    if ('failure' in resolved) return failedTarget(resolved.failure, () => {});
+    const { pulled } = resolved;
+    let copy: ChartCopy | null = null;
+    const removeScratch = () => {
+      copy?.remove();
+      pulled?.remove();
+    };
+    try {
+      copy = resolved.request.dependencyUpdate ? copyChartForWriting(resolved.request.chart, context.cwd) : null;
+      if (copy?.copied) {
+        const failed = await fetchDependencies(copy, spec, context, removeScratch);
+        if (failed) return failed;
       }
-      if (failed) return failed;
+    } catch (error) {
+      removeScratch();
+      throw error;
     }
-    // The copy has its dependencies now: the render itself fetches nothing (a .tgz or remote
+    // The copy has its dependencies now: the render itself fetches nothing (a .tgz or pulled
     // chart, never copied, keeps Helm's own --dependency-update).
-    const effective = copy?.copied ? { ...request, chart: copy.chart, dependencyUpdate: false } : request;
+    const effective = copy?.copied ? { ...resolved.request, chart: copy.chart, dependencyUpdate: false } : resolved.request;
     const run = stoppable(runHelmTemplate(effective, { ...context, helm: spec.helm }));
     const overrides = hasOverrides(request);
     // Without overrides this render is the chart's defaults: other targets of the chart reuse it.
@@ -227,12 +252,17 @@ export const helmKind: TargetKind<HelmSpec> = {
     // What each finding's resource looked like in this render: the proof render is compared with it.
     const rendered = new Map<string, RenderedResource>();
     try {
-      const { helmSourceMapper } = await import('./helmSource.js');
+      const [{ helmSourceMapper }, { loadChartTree }] = await Promise.all([import('./helmSource.js'), import('./chartTree.js')]);
       const trees = spec.chartTrees;
-      const loadTree = trees ? (chart: string, cwd: string) => trees.get(chart, cwd) : undefined;
+      // A pulled chart's files are shown as Helm's # Source: names them: its scratch folder goes.
+      const loadTree = pulled
+        ? (chart: string, cwd: string) => loadChartTree(chart, cwd, { byChartName: true })
+        : trees
+          ? (chart: string, cwd: string) => trees.get(chart, cwd)
+          : undefined;
       // Mapping honours --timeout like the render: past it, findings keep their # Source: file.
       const limits = { deadline: Date.now() + context.timeoutSeconds * 1000 };
-      const mapper = helmSourceMapper({ chart: request.chart, user: userValues(request), cwd: context.cwd, loadTree, debug: context.debug, limits });
+      const mapper = helmSourceMapper({ chart: resolved.request.chart, user: userValues(request), cwd: context.cwd, loadTree, debug: context.debug, limits });
       // Helm is still rendering (it writes everything at the end): read the chart meanwhile.
       mapper.prepare();
       sourceOf = (query) => {
@@ -243,7 +273,7 @@ export const helmKind: TargetKind<HelmSpec> = {
       };
     } catch (error) {
       await run.stop();
-      copy?.remove();
+      removeScratch();
       throw error;
     }
 
@@ -282,7 +312,7 @@ export const helmKind: TargetKind<HelmSpec> = {
       async cleanup() {
         failMain?.(new Error('the render was stopped'));
         await run.stop();
-        copy?.remove();
+        removeScratch();
       },
     };
   },

@@ -120,21 +120,75 @@ export function runHelmTemplate(request: HelmTemplateRequest, options: HelmRunOp
   return runRenderer(options.helm, helmTemplateArgs(request), options);
 }
 
-/** `helm dependency update`'s exit, with the end of what it printed on standard output. */
-export interface DependencyUpdateExit extends HelmExit {
+/**
+ * Flags after `--` that say where and how to fetch a chart (credentials, TLS, Helm's repository
+ * and registry files): `helm pull` needs them as `helm template` would have. The values say
+ * whether each takes an argument.
+ */
+const PULL_FLAGS: Record<string, boolean> = {
+  '--ca-file': true,
+  '--cert-file': true,
+  '--key-file': true,
+  '--keyring': true,
+  '--username': true,
+  '--password': true,
+  '--registry-config': true,
+  '--repository-cache': true,
+  '--repository-config': true,
+  '--content-cache': true,
+  '--insecure-skip-tls-verify': false,
+  '--pass-credentials': false,
+  '--plain-http': false,
+  '--verify': false,
+  '--debug': false,
+};
+
+/** The fetching flags among the arguments after `--`, in their order, each with its argument. */
+export function pullFlagsOf(extraArgs: string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arg = extraArgs[i]!;
+    const equals = arg.indexOf('=');
+    const name = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
+    const takesValue = PULL_FLAGS[name];
+    if (takesValue === undefined) continue;
+    kept.push(arg);
+    if (takesValue && name === arg && i + 1 < extraArgs.length) kept.push(extraArgs[++i]!);
+  }
+  return kept;
+}
+
+/**
+ * `helm pull` of the chart `helm template` would fetch, as a .tgz into `destination`: the same
+ * chart reference, --version, --repo and --devel, and the fetching flags given after `--`.
+ */
+export function helmPullArgs(request: HelmTemplateRequest, destination: string): string[] {
+  const args = ['pull', request.chart, '--destination', destination];
+  if (request.version !== undefined) args.push('--version', request.version);
+  if (request.repo !== undefined) args.push('--repo', request.repo);
+  if (request.devel) args.push('--devel');
+  args.push(...pullFlagsOf(request.extraArgs));
+  return args;
+}
+
+/** A Helm step before the render, with the end of what it printed on standard output. */
+export interface HelmStepExit extends HelmExit {
   /** The last 64 KiB of its progress lines: where Helm says which repository it could not reach. */
   progress: string;
 }
 
+/** `helm dependency update`'s exit. */
+export type DependencyUpdateExit = HelmStepExit;
+
 const PROGRESS_KEPT = 64 * 1024;
 
 /**
- * `helm dependency update CHART`, a step of its own before the render: its progress lines
- * ("Hang tight while we grab...", "Saving 1 charts") go to standard output, which is kept apart
- * here (only its end, for a failure message) so they never reach the manifest parser.
+ * A Helm step before the render (`helm dependency update`, `helm pull`): its progress lines
+ * ("Hang tight while we grab...", "Pulled: ...") go to standard output, which is kept apart here
+ * (only its end, for a failure message) so they never reach the manifest parser.
  */
-export async function runHelmDependencyUpdate(chart: string, options: HelmRunOptions): Promise<DependencyUpdateExit> {
-  const run = runRenderer(options.helm, ['dependency', 'update', chart], options);
+async function runHelmStep(args: string[], options: HelmRunOptions): Promise<HelmStepExit> {
+  const run = runRenderer(options.helm, args, options);
   const decoder = new TextDecoder();
   let progress = '';
   try {
@@ -145,4 +199,14 @@ export async function runHelmDependencyUpdate(chart: string, options: HelmRunOpt
     // a broken pipe: the exit says what happened
   }
   return { ...(await run.done), progress };
+}
+
+/** `helm dependency update CHART`, a step of its own before the render. */
+export function runHelmDependencyUpdate(chart: string, options: HelmRunOptions): Promise<DependencyUpdateExit> {
+  return runHelmStep(['dependency', 'update', chart], options);
+}
+
+/** `helm pull` of a remote chart into `destination`, bounded by the same --timeout as the render. */
+export function runHelmPull(request: HelmTemplateRequest, destination: string, options: HelmRunOptions): Promise<HelmStepExit> {
+  return runHelmStep(helmPullArgs(request, destination), options);
 }

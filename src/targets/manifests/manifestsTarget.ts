@@ -1,13 +1,16 @@
 // Plain rendered manifests as a target: a file, a folder (what `kubectl apply -R -f` reads), standard input
 // (`-`), or a glob of the configuration's `manifests:` targets. Each file is one input; findings
-// point at the file's own lines, or through Kustomize's origin annotations where a build left them.
+// point at the file's own lines, or through Kustomize's origin annotations where a build left them,
+// or (`scan --chart`) through Helm's mapping to the template and values lines of the chart named.
 import { createReadStream } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { Problem } from '../../pipeline/outcome.js';
 import { manifestFileSource, streamSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
+import type { ChartNode } from '../helm/chartTree.js';
+import type { UserValues } from '../helm/valuesOrigins.js';
 import { kustomizeSource } from '../kustomize/kustomizeSource.js';
 import { TargetFailure, type RenderedInput, type TargetKind } from '../targetKind.js';
 
@@ -26,6 +29,38 @@ export interface ManifestsSpec {
    * that climbs out is refused before any walk, and a match or a link that leads out is not read.
    */
   within?: string;
+  /** `scan --chart`: the chart `helm template` rendered, and the values it was given (for values lines). */
+  chart?: { path: string; user: UserValues };
+}
+
+/** The chart `--chart` names, read now; a TargetFailure when it is not a chart folder or archive. */
+function readNamedChart(chart: string, cwd: string, load: (chart: string, cwd: string) => ChartNode | null): ChartNode {
+  let tree: ChartNode | null;
+  try {
+    statSync(path.resolve(cwd, chart));
+    tree = load(chart, cwd);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ? describeFsError(error) : error instanceof Error ? error.message : String(error);
+    throw new TargetFailure(`--chart ${chart} cannot be read: ${why}`, chart);
+  }
+  if (!tree) throw new TargetFailure(`--chart ${chart} is not a chart: give a chart folder (with a Chart.yaml) or a packaged chart (.tgz)`, chart);
+  return tree;
+}
+
+/**
+ * Documents whose `# Source:` names a file of the chart map through Helm's mapping (template and
+ * values lines); every other document as it would without --chart.
+ */
+async function throughChart(spec: ManifestsSpec, cwd: string, debug?: (text: string) => void): Promise<((fallback: SourceMapper) => SourceMapper) | null> {
+  if (!spec.chart) return null;
+  // Brought in only with --chart: a plain scan does not load Helm's mapping.
+  const [{ loadChartTree, resolveSourceHeader }, { helmSourceMapper }] = await Promise.all([import('../helm/chartTree.js'), import('../helm/helmSource.js')]);
+  const tree = readNamedChart(spec.chart.path, cwd, loadChartTree);
+  const helm = helmSourceMapper({ chart: spec.chart.path, cwd, user: spec.chart.user, loadTree: () => tree, debug });
+  return (fallback) => (query) => {
+    const header = query.document.sourceHeader;
+    return header && resolveSourceHeader(tree, header) ? helm(query) : fallback(query);
+  };
 }
 
 /** True when `file` is `folder` or below it (both absolute and resolved the same way). */
@@ -186,7 +221,8 @@ export const manifestsKind: TargetKind<ManifestsSpec> = {
   async open(spec, { cwd, debug }) {
     // Resources that carry Kustomize's origin annotations map through them; the rest to the file.
     const root = path.resolve(cwd, spec.kustomizeRoot ?? '.');
-    const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, allowed: [root, cwd], cwd, fallback, debug });
+    const chart = await throughChart(spec, cwd, debug);
+    const withOrigins = (fallback: SourceMapper) => kustomizeSource({ root, allowed: [root, cwd], cwd, fallback: chart ? chart(fallback) : fallback, debug });
     const unreadable: { file: string; message: string }[] = [];
     const skipped: Problem[] = [];
     let inputs: RenderedInput[];
@@ -204,9 +240,12 @@ export const manifestsKind: TargetKind<ManifestsSpec> = {
         return { chunks: fileChunks(file, shown, unreadable), file: shown, sourceOf: withOrigins(manifestFileSource(shown)) };
       });
     }
+    if (spec.chart) reads.push(...[spec.chart.path, ...spec.chart.user.files].map((file) => path.resolve(cwd, file)));
     return {
       inputs,
       reads,
+      // Exemptions may name the chart as the user gave it, as for `hostns-check helm`.
+      ...(spec.chart ? { chart: spec.chart.path } : {}),
       async finish(outcome) {
         const errors: Problem[] = unreadable.map(({ file, message }) => ({ file, line: null, message }));
         // An empty stream is what a failed `kustomize build ... |` hands on: never a pass.
