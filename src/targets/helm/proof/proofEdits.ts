@@ -50,9 +50,8 @@ export function tokenizeTemplate(text: string, file: number): string | null {
 /**
  * A line that is one output action emitting a block of YAML (`{{- toYaml .x | nindent 4 }}`,
  * `{{ tpl $value .context }}`): control actions, assignments and named templates are not blocks.
- * A right-trimming `-}}` is left alone: what follows would join the marker's comment.
  */
-const BLOCK_LINE = /^([ \t]*)\{\{(-?)[ \t]*((?:(?!\{\{|\}\}).)*?)[ \t]*\}\}([ \t]*\r?)$/;
+const BLOCK_LINE = /^([ \t]*)\{\{(-?)[ \t]*((?:(?!\{\{|\}\}).)*?)[ \t]*(-?)\}\}([ \t]*\r?)$/;
 const BLOCK_ACTION = /\b(toYaml|toJson|toPrettyJson|tpl|indent|nindent)\b/;
 const NOT_A_BLOCK = /^(if|else|end|range|with|define|template|block|include|break|continue)\b|^\/\*|^\$\w*\s*:?=|\binclude\b|\btemplate\b/;
 
@@ -62,17 +61,27 @@ export const BLOCK_MARKER = /^\s*#hns(beg|end)(\d+)x(\d+)\s*$/;
 /**
  * The template text with each block line's output put between two comment lines naming the line:
  * a key found between them in the render was written by that block. Null when no line is one.
+ * The markers keep the output where it was: indented as the line (or the block's `indent N`, so a
+ * block scalar does not end at them), and the output's first line starts where it started.
  */
-export function markBlocks(text: string, file: number): string | null {
+export function markBlocks(text: string, file: number, only?: ReadonlySet<number>): string | null {
   const lines = text.split('\n');
   let changed = false;
   for (let i = 0; i < lines.length; i++) {
+    if (only && !only.has(i + 1)) continue;
     const match = BLOCK_LINE.exec(lines[i]!);
     if (!match) continue;
-    const [, indent, trimLeft, action, rest] = match as unknown as [string, string, string, string, string];
-    if (action.endsWith('-') || !BLOCK_ACTION.test(action) || NOT_A_BLOCK.test(action)) continue;
+    const [, indent, trimLeft, action, trimRight, rest] = match as unknown as [string, string, string, string, string, string];
+    if (!BLOCK_ACTION.test(action) || NOT_A_BLOCK.test(action)) continue;
+    const width = Math.max(indent.replace(/\t/g, '        ').length, ...[...action.matchAll(/\bn?indent\s+(\d+)/g)].map((m) => Number(m[1])));
+    const pad = ' '.repeat(Math.min(width, 200));
     const tag = `${file}x${i + 1}`;
-    lines[i] = `${indent}{{${trimLeft} "\\n#hnsbeg${tag}\\n" }}{{ ${action} }}{{ "\\n#hnsend${tag}" }}${rest}`;
+    // Left-trimmed, the output joined what came before: it still does, after the marker's line.
+    // Otherwise the line's own indentation is written again after the marker, for the first line.
+    const extra = ' '.repeat(Math.max(0, pad.length - indent.length));
+    const begin = trimLeft ? `\\n${pad}#hnsbeg${tag}\\n` : `${extra}#hnsbeg${tag}\\n${indent}`;
+    const end = trimRight ? `\\n${pad}#hnsend${tag}\\n` : `\\n${pad}#hnsend${tag}`;
+    lines[i] = `${indent}{{${trimLeft} "${begin}" }}{{ ${action} }}{{ "${end}" ${trimRight}}}${rest}`;
     changed = true;
   }
   return changed ? lines.join('\n') : null;

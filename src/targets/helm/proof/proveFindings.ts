@@ -90,7 +90,11 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
     if (judged.some(({ reading }) => typeof reading !== 'string' && !reading.problem && !(reading.key?.token ?? reading.item?.token))) {
       const marked = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'blocks'));
       editTemplates(marked, markBlocks);
-      blocks = await render(marked.chart, settings.request.values);
+      // A marker can break a template that uses a block inline: that file goes back as it was.
+      for (let attempt = 0; attempt < MAX_BLOCK_RENDERS; attempt++) {
+        blocks = await render(marked.chart, settings.request.values);
+        if (typeof blocks !== 'string' || !unmarkNamedFiles(marked, blocks)) break;
+      }
     }
     for (const { finding, at, reading } of judged) {
       if (typeof reading === 'string') markUnproven([finding], `not proven: ${reading}`);
@@ -109,6 +113,24 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
   } finally {
     scratch.remove();
   }
+}
+
+/** Block renders at most: the first, and retries each with the files Helm named unmarked. */
+const MAX_BLOCK_RENDERS = 3;
+
+/** Puts back the templates a failed render names (`x/templates/y.yaml`); false when none was marked. */
+function unmarkNamedFiles(copy: ProofChart, failure: string): boolean {
+  let restored = false;
+  for (const match of failure.matchAll(/[\w.-]+\/templates\/([^\s:"]+)/g)) {
+    const tail = `/templates/${match[1]}`;
+    for (const file of copy.files) {
+      if (!file.template || !file.file.endsWith(tail) || file.text === null) continue;
+      if (readFileSync(file.file, 'utf8') === file.text) continue;
+      writeFileSync(file.file, file.text);
+      restored = true;
+    }
+  }
+  return restored;
 }
 
 function relativePath(finding: Finding, at: RenderedResource): JsonPath {
@@ -313,8 +335,14 @@ async function renderScratch(request: HelmTemplateRequest, options: HelmRunOptio
   }
   const exit = await run.done;
   if (exit.timedOut) return 'it took longer than --timeout';
-  if (exit.exitCode !== 0 || exit.signal) return exit.stderr.trim().split('\n')[0] ?? `exit ${exit.exitCode}`;
+  if (exit.exitCode !== 0 || exit.signal) return errorLine(exit.stderr) ?? `exit ${exit.exitCode}`;
   return documents;
+}
+
+/** Helm's error among its warnings: the `Error:` line, else the last line. */
+function errorLine(stderr: string): string | undefined {
+  const lines = stderr.trim().split('\n').filter((line) => line.trim() !== '');
+  return lines.find((line) => /^Error\b/.test(line)) ?? lines.at(-1);
 }
 
 interface ScratchRender {
