@@ -32,11 +32,15 @@ export function withoutTokens(text: string): string {
   return text.replace(TOKEN_PATTERN, '');
 }
 
-/** The template text with the proven keys of each line renamed; null when no line has one. */
-export function tokenizeTemplate(text: string, file: number): string | null {
+/**
+ * The template text with the proven keys of each line renamed; null when no line has one. Lines
+ * `keep` names (1-based) stay as they are: the chart reads their output back (see readBack.ts).
+ */
+export function tokenizeTemplate(text: string, file: number, keep: (line: number) => boolean = () => false): string | null {
   const lines = text.split('\n');
   let changed = false;
   for (let i = 0; i < lines.length; i++) {
+    if (keep(i + 1)) continue;
     const match = KEY_LINE.exec(lines[i]!);
     if (!match) continue;
     const [whole, indent, dashes, quote, key, colon] = match as unknown as [string, string, string, string, string, string];
@@ -64,11 +68,10 @@ export const BLOCK_MARKER = /^\s*#hns(beg|end)(\d+)x(\d+)\s*$/;
  * The markers keep the output where it was: indented as the line (or the block's `indent N`, so a
  * block scalar does not end at them), and the output's first line starts where it started.
  */
-export function markBlocks(text: string, file: number, only?: ReadonlySet<number>): string | null {
+export function markBlocks(text: string, file: number): string | null {
   const lines = text.split('\n');
   let changed = false;
   for (let i = 0; i < lines.length; i++) {
-    if (only && !only.has(i + 1)) continue;
     const match = BLOCK_LINE.exec(lines[i]!);
     if (!match) continue;
     const [, indent, trimLeft, action, trimRight, rest] = match as unknown as [string, string, string, string, string, string];

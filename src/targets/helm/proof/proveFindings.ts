@@ -17,6 +17,7 @@ import { copyChartForProof, type ProofChart } from './proofChart.js';
 import { formatValuesKey } from '../valuesOrigins.js';
 import { applySentinels, BLOCK_MARKER, markBlocks, tokenizeTemplate, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
 import { resourceKey, type RenderedResource } from './renderedResource.js';
+import { linesReadBack } from './readBack.js';
 import { firstDifference, parseFindingPath, podSpecPath, readPath, restore, type PathReading } from './proofRead.js';
 
 /** More falsy values than this are not told apart: 2^3 - 1 codes, three renders. */
@@ -66,7 +67,12 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
   };
   try {
     const copy = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'keys'));
-    const templates = editTemplates(copy, tokenizeTemplate);
+    const readBack = linesReadBack(new Map(copy.files.filter((file) => file.template).map((file) => [file.shown, file.text ?? ''])));
+    const templates = editTemplates(copy, (text, number, shown) => {
+      if (readBack.everything) return null;
+      const kept = readBack.keep.get(shown) ?? [];
+      return tokenizeTemplate(text, number, (line) => kept.some((range) => range.from <= line && line <= range.to));
+    });
     const valuesTexts: ValuesText[] = [
       ...copy.files.filter((file) => file.values).map((file) => ({ shown: file.shown, text: file.text ?? '', layer: 'chart' as const })),
       ...[...settings.userFiles].map(([shown, given]) => ({ shown, text: readFileSync(path.resolve(settings.run.cwd, given), 'utf8'), layer: 'user' as const })),
@@ -89,7 +95,7 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
     let blocks: ScratchDocument[] | string | null = null;
     if (judged.some(({ reading }) => typeof reading !== 'string' && !reading.problem && !(reading.key?.token ?? reading.item?.token))) {
       const marked = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'blocks'));
-      editTemplates(marked, markBlocks);
+      editTemplates(marked, (text, number) => markBlocks(text, number));
       // A marker can break a template that uses a block inline: that file goes back as it was.
       for (let attempt = 0; attempt < MAX_BLOCK_RENDERS; attempt++) {
         blocks = await render(marked.chart, settings.request.values);
@@ -101,7 +107,8 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
       else if (reading.problem) markUnproven([finding], `not proven: ${reading.problem}`);
       else {
         judgeValuesLine(finding, readings.map((r) => readRender(r, at, relativePath(finding, at))), readings, candidates);
-        judgeTemplateLine(finding, reading, templates, typeof blocks === 'string' ? blocks : blocks ? blockAround(blocks, at, relativePath(finding, at)) : null);
+        const block = typeof blocks === 'string' ? blocks : blocks ? blockAround(blocks, at, relativePath(finding, at)) : null;
+        judgeTemplateLine(finding, reading, templates, readBack.everything && typeof block !== 'object' ? readBack.everything : block);
       }
     }
     return { renders, milliseconds: Date.now() - started, problem: null };
@@ -193,12 +200,12 @@ interface TemplateTable {
 }
 
 /** Edits every template of the copy (file numbers in the copy's order, the same in every copy). */
-function editTemplates(copy: ProofChart, edit: (text: string, file: number) => string | null): TemplateTable {
+function editTemplates(copy: ProofChart, edit: (text: string, file: number, shown: string) => string | null): TemplateTable {
   const table: TemplateTable = { shown: [], lines: [] };
   for (const file of copy.files) {
     if (!file.template) continue;
     const text = file.text ?? '';
-    const edited = edit(text, table.shown.length);
+    const edited = edit(text, table.shown.length, file.shown);
     table.shown.push(file.shown);
     table.lines.push(text.split('\n'));
     if (edited !== null) writeFileSync(file.file, edited);
@@ -413,7 +420,9 @@ function judgeValuesLine(finding: Finding, readings: (PathReading | string)[], r
     return null;
   }
   const origin = { ...proven.origin, exact: true };
-  finding.values = [origin, ...finding.values.filter((o) => !(o.file === origin.file && o.line === origin.line))];
+  // The others were set too, and overridden: none of them is a claim.
+  const others = finding.values.filter((o) => !(o.file === origin.file && o.line === origin.line)).map(({ exact: _exact, reason: _reason, ...rest }) => rest);
+  finding.values = [origin, ...others];
   return proven;
 }
 
