@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type * as Sarif from 'sarif';
 import { RULE_ID, type CheckDescription, type Finding, type Report, type ReportError, type ReportWarning, type RuleDescription } from '../types.js';
 import { safeJson } from './escape.js';
+import { describeIntroducedBy } from './introducedByText.js';
 import { RULE_ANCHOR, helpUri } from './helpLinks.js';
 import { TargetPaths } from './targetPaths.js';
 
@@ -123,7 +124,8 @@ function messageOf(finding: Finding): string {
   let text = `${sentence(finding.message).slice(0, -1)} (${resourceName(finding)}${container}).`;
   const [effective] = finding.values;
   if (effective && effective.line !== null) text += ` Set by [${effective.file}:${effective.line}](1) (${effective.key}).`;
-  if (finding.introducedBy === 'overrides') text += " Introduced by the values overrides; the chart's own values do not produce it.";
+  const introduced = describeIntroducedBy(finding);
+  if (introduced) text += ` ${sentence(introduced)}`;
   for (const note of finding.notes) text += ` ${sentence(note)}`;
   return text;
 }
@@ -159,6 +161,9 @@ function resultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Sari
     path: finding.path,
     value: finding.value,
     ...(finding.introducedBy ? { introducedBy: finding.introducedBy } : {}),
+    ...('chartValue' in finding ? { chartValue: finding.chartValue } : {}),
+    ...(finding.introducedByOverrides ? { introducedByOverrides: finding.introducedByOverrides } : {}),
+    ...(finding.introducedByOverridesReason ? { introducedByOverridesReason: finding.introducedByOverridesReason } : {}),
   };
   return result;
 }

@@ -104,6 +104,7 @@ function defaultsRender(request: HelmTemplateRequest, spec: HelmSpec, context: T
  */
 async function introducedBy(outcome: StreamOutcome, effective: HelmTemplateRequest, spec: HelmSpec, context: TargetContext, shareable: boolean): Promise<Problem[]> {
   if (!outcome.findings.some((finding) => !finding.suppressed)) return [];
+  context.debug?.('introducedBy: rendering the chart with its own values');
   const chartOnly = await defaultsRender(withoutOverrides(effective), spec, context, shareable);
   if (!comparable(chartOnly)) return [{ file: null, line: null, message: 'the chart does not render with its own values alone, so introducedBy is not known' }];
   const { blameOverrides, compareWithChart } = await import('./overrideBlame.js');
