@@ -117,15 +117,19 @@ async function firstSufficient<T>(candidates: readonly T[], test: (prefix: reado
   return present;
 }
 
-/** The next setting the finding needs besides `core`: binary search over groups, then within one. */
-async function nextNeeded(finding: string, core: readonly Setting[], groups: readonly (readonly Setting[])[], cache: RenderCache): Promise<Setting> {
-  const taken = new Set(core);
-  const rest = groups.map((group) => without(group, taken)).filter((group) => group.length > 0);
-  const group = (await firstSufficient(rest, (prefix) => cache.presence(finding, [...core, ...prefix.flat()]))) - 1;
-  const before = [...core, ...rest.slice(0, group).flat()];
-  const inGroup = rest[group]!;
-  const at = (await firstSufficient(inGroup, (prefix) => cache.presence(finding, [...before, ...prefix]))) - 1;
-  return inGroup[at]!;
+/**
+ * The next setting the finding needs besides `core`, among `candidates` (keeping `core` and every
+ * candidate produces it, keeping `core` alone does not): binary search over groups, then within
+ * the group found. With it, the candidates before it: keeping those, `core` and it produces the
+ * finding, so the next search looks only there.
+ */
+async function nextNeeded(finding: string, core: readonly Setting[], candidates: readonly (readonly Setting[])[], cache: RenderCache): Promise<{ needed: Setting; before: Setting[][] }> {
+  const group = (await firstSufficient(candidates, (prefix) => cache.presence(finding, [...core, ...prefix.flat()]))) - 1;
+  const earlier = candidates.slice(0, group);
+  const inGroup = candidates[group]!;
+  const at = (await firstSufficient(inGroup, (prefix) => cache.presence(finding, [...core, ...earlier.flat(), ...prefix]))) - 1;
+  const before = [...earlier, inGroup.slice(0, at)].filter((settings) => settings.length > 0).map((settings) => [...settings]);
+  return { needed: inGroup[at]!, before };
 }
 
 async function explain(finding: string, search: OverrideSearch, cache: RenderCache): Promise<SearchAnswer> {
@@ -149,12 +153,14 @@ async function explain(finding: string, search: OverrideSearch, cache: RenderCac
     await Promise.all(verifications.values());
     // A setting without which the finding goes away belongs to every set of settings that produces it.
     const core = [...named];
+    let candidates = search.groups.map((group) => without(group, named)).filter((group) => group.length > 0);
     for (;;) {
       const presence = await cache.presence(finding, core);
       if (presence === 'over-budget') throw new OutOfBudget();
-      if (presence === 'present' || core.length === all.length) break;
-      const needed = await nextNeeded(finding, core, search.groups, cache);
+      if (presence === 'present' || candidates.length === 0) break;
+      const { needed, before } = await nextNeeded(finding, core, candidates, cache);
       core.push(needed);
+      candidates = before;
       verify(needed); // runs beside the search for the next one
     }
     await Promise.all(verifications.values());
