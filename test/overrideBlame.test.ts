@@ -3,11 +3,12 @@
 // with the fixture chart charts-fixtures/blame and the datadog chart of the shared corpus.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HELM_VERSIONS, sharedDir } from './support/tools.js';
-import { runCli, runJson } from './support/runCli.js';
+import { gitIn } from './support/git.js';
+import { PROJECT_ROOT, runCli, runJson } from './support/runCli.js';
 import type { Finding } from '../src/types.js';
 
 const CHART = 'charts-fixtures/blame';
@@ -89,6 +90,26 @@ for (const tools of HELM_VERSIONS) {
       assert.equal(failing.status, 1);
       assert.match(failing.stderr, /introducedBy: rendering the chart with its own values\n/);
       assert.match(failing.stderr, /introducedBy: \d+ render\(s\) to name the settings behind 1 finding\(s\)\n/);
+    });
+
+    test('--base: the base is rendered and compared, but no renders name the settings behind its findings', () => {
+      const repo = mkdtempSync(path.join(tmp, '..', 'hostns-blame-base-'));
+      try {
+        cpSync(path.join(PROJECT_ROOT, CHART), path.join(repo, 'chart'), { recursive: true });
+        mkdirSync(path.join(repo, 'values'));
+        cpSync(path.join(PROJECT_ROOT, F, 'prod.yaml'), path.join(repo, 'values/prod.yaml'));
+        gitIn(repo, repo, 'init', '-q');
+        gitIn(repo, repo, 'add', '.');
+        gitIn(repo, repo, 'commit', '-qm', 'base');
+        const args = ['helm', 'chart', '-f', 'values/prod.yaml', '--base', 'HEAD', '--helm', tools.helm, '--debug', '--format', 'json'];
+        const { status, stdout, stderr } = runCli(args, { cwd: repo, env: { HOME: repo } });
+        assert.equal(status, 1, stderr);
+        assert.equal(stderr.match(/render\(s\) to name the settings/g)?.length, 1, stderr);
+        const finding = byResource(JSON.parse(stdout).findings, 'release-name-agent', 'host-network');
+        assert.deepEqual(finding.introducedByOverrides, [{ file: 'values/prod.yaml', line: 6, key: 'agent.hostNetwork' }]);
+      } finally {
+        rmSync(repo, { recursive: true, force: true });
+      }
     });
 
     const corpus = sharedDir();

@@ -22,6 +22,8 @@ export interface RunOptions {
   kustomize: () => LocatedKustomize;
   warn: (text: string) => void;
   debug?: (text: string) => void;
+  /** False for the base of --base: its findings are only compared, so no renders name the settings behind them. */
+  blame?: boolean;
   /** Called as each target finishes (for progress), in completion order. */
   onDone?: (run: TargetRun, index: number) => void;
   onStart?: (index: number) => void;
@@ -44,7 +46,7 @@ async function runOne(spec: TargetSpec, options: RunOptions, shared: RunShared):
   switch (spec.type) {
     case 'helm':
       try {
-        return await checkTarget(helmKind, { request: spec.request, helm: options.helm(), ...shared }, context, spec.name);
+        return await checkTarget(helmKind, { request: spec.request, helm: options.helm(), blame: options.blame, ...shared }, context, spec.name);
       } finally {
         shared.chartTrees.release(spec.request.chart, options.cwd);
       }
