@@ -1,8 +1,17 @@
 // The search for the values settings behind a finding, on an in-memory chart: which findings a
 // set of kept settings produces is a plain function, so every answer and every render is known.
-import { describe, test } from 'node:test';
+// Then the pure parts around it: the user's settings, the comparison with the chart's own values.
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describeIntroducedBy } from '../src/report/introducedByText.js';
+import { emptyHelmRequest } from '../src/targets/helm/helmTemplate.js';
+import { compareWithChart, splitAssignments, userSettings } from '../src/targets/helm/overrideBlame.js';
 import { searchResponsibleSettings, type OverrideSearch, type Setting } from '../src/targets/helm/overrideSearch.js';
+import { ValuesFiles } from '../src/targets/helm/valuesOrigins.js';
+import { targetId, type Finding } from '../src/types.js';
 
 /** An in-memory chart: each finding is a rule over the kept settings. */
 type Chart = Record<string, (kept: ReadonlySet<Setting>) => boolean>;
@@ -124,5 +133,55 @@ describe('override search on an in-memory chart', () => {
     const answer = onlyImage.answers.get('hn');
     assert.ok(answer && 'reason' in answer);
     assert.match(answer.reason, /does not render without some of the settings/);
+  });
+});
+
+describe('the user settings the search works on', () => {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'hostns-settings-test-'));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  test('--set assignments split at commas outside braces and escapes; --set-json stays whole', () => {
+    assert.deepEqual(splitAssignments('a=1,b={x,y},c=a\\,b'), ['a=1', 'b={x,y}', 'c=a\\,b']);
+    const request = { ...emptyHelmRequest('chart'), set: ['a.b=1,list={1,2}'], setJson: ['j={"x":1,"y":2}'], setString: ['s=x'] };
+    const settings = userSettings(request, new ValuesFiles(scratch), scratch).flat().map((setting) => setting.shown);
+    assert.deepEqual(settings, [
+      { file: null, line: null, key: 'j', flag: '--set-json', text: 'j={"x":1,"y":2}' },
+      { file: null, line: null, key: 'a.b', flag: '--set', text: 'a.b=1' },
+      { file: null, line: null, key: 'list', flag: '--set', text: 'list={1,2}' },
+      { file: null, line: null, key: 's', flag: '--set-string', text: 's=x' },
+    ]);
+  });
+
+  test('a -f file: one setting per leaf key with its line (lists and empty maps are leaves); a URL is one setting', () => {
+    const file = path.join(scratch, 'values.yaml');
+    writeFileSync(file, '# comment\nagent:\n  enabled: true\n  tolerations:\n    - key: a\n  extra: {}\nname: x\ngone: null\n');
+    const request = { ...emptyHelmRequest('chart'), values: [file, 'https://example.com/values.yaml'] };
+    const groups = userSettings(request, new ValuesFiles(scratch), scratch).map((group) => group.map((setting) => setting.shown));
+    assert.deepEqual(groups, [
+      [
+        { file: 'values.yaml', line: 3, key: 'agent.enabled' },
+        { file: 'values.yaml', line: 4, key: 'agent.tolerations' },
+        { file: 'values.yaml', line: 6, key: 'agent.extra' },
+        { file: 'values.yaml', line: 7, key: 'name' },
+        { file: 'values.yaml', line: 8, key: 'gone' },
+      ],
+      [{ file: 'https://example.com/values.yaml', line: null, key: null }],
+    ]);
+  });
+
+  test("'chart' when the chart's own values produce the same finding, with chartValue only when its value differs", () => {
+    const base = { rule: 'k8s-host-namespace', check: 'run-as-user', severity: 'error', message: '', container: 'web', path: 'spec.containers[0].securityContext.runAsUser' } as const;
+    const at = (name: string, value: unknown): Finding =>
+      ({ ...base, resource: { apiVersion: 'v1', kind: 'Pod', namespace: null, name }, value, rendered: null, source: null, values: [], suppressed: false, suppression: null, notes: [], target: targetId('t') });
+    const findings = [at('changed', 1000), at('same', 0), at('new', 5)];
+    compareWithChart(findings, [at('changed', 0), at('same', 0)]);
+    assert.deepEqual(
+      findings.map((f) => [f.introducedBy, 'chartValue' in f ? f.chartValue : 'none']),
+      [['chart', 0], ['chart', 'none'], ['overrides', 'none']],
+    );
+    assert.equal(describeIntroducedBy(findings[0]!), "the chart's own values already fail this check (runAsUser 0); your overrides changed it to 1000");
+    assert.equal(describeIntroducedBy(findings[1]!), null);
+    findings[2]!.introducedByOverrides = [{ file: 'prod.yaml', line: 12, key: 'agent.enabled' }, { file: null, line: null, key: 'a', flag: '--set', text: 'a=1' }];
+    assert.equal(describeIntroducedBy(findings[2]!), 'introduced by prod.yaml:12 (agent.enabled) and --set a=1; without any one of them it goes away');
   });
 });
