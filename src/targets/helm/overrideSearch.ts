@@ -71,9 +71,13 @@ class RenderCache {
     const key = keyOf(kept);
     let result = this.results.get(key);
     if (!result) {
-      result = this.started < this.search.budget ? this.limited(kept) : Promise.reject(new OutOfBudget());
-      if (this.started < this.search.budget) this.started++;
-      result.catch(() => undefined);
+      if (this.started < this.search.budget) {
+        this.started++;
+        result = this.limited(kept);
+      } else {
+        result = Promise.reject(new OutOfBudget());
+        result.catch(() => undefined); // each caller gets it from presence()
+      }
       this.results.set(key, result);
     }
     return result;
@@ -97,7 +101,7 @@ function keyOf(kept: readonly Setting[]): string {
   return kept.join(',');
 }
 
-const without = (list: readonly Setting[], left: ReadonlySet<Setting>) => list.filter((setting) => !left.has(setting));
+const without = (list: readonly Setting[], taken: ReadonlySet<Setting>) => list.filter((setting) => !taken.has(setting));
 
 /**
  * The smallest n (1..candidates.length) for which the first n candidates (with whatever `test`
