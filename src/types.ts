@@ -66,6 +66,20 @@ export interface SourceLocation {
   reason?: string;
 }
 
+/**
+ * One of the user's values settings: a leaf key of a -f file (its file, line and key path), or one
+ * --set* assignment (its flag and text; file and line null).
+ */
+export interface OverrideSetting {
+  file: string | null;
+  line: number | null;
+  /** e.g. agent.hostNetwork; null for a whole file that could not be read key by key (a URL). */
+  key: string | null;
+  /** For a --set* assignment: the flag ('--set', '--set-string', ...) and the assignment as given. */
+  flag?: string;
+  text?: string;
+}
+
 /** A values setting behind an offending value (filled in by the Helm source mapping). */
 export interface ValuesOrigin {
   key: string;
@@ -158,6 +172,18 @@ export interface Finding {
   values: ValuesOrigin[];
   /** With user overrides: 'chart' when the chart's own values already produce it, 'overrides' when only the overrides do. */
   introducedBy?: 'chart' | 'overrides';
+  /**
+   * With introducedBy 'chart': the value the chart's own values give, when the overrides changed it
+   * (the finding stays, with another value: runAsUser 0 in the chart, 1000 in the overrides).
+   */
+  chartValue?: unknown;
+  /**
+   * With introducedBy 'overrides': the user's settings without any one of which the finding goes
+   * away (each checked by a render without it), in the order Helm applies them.
+   */
+  introducedByOverrides?: OverrideSetting[];
+  /** With introducedBy 'overrides' and no introducedByOverrides: why the settings are not named. */
+  introducedByOverridesReason?: string;
   suppressed: boolean;
   /** The suppression that applies, when suppressed. */
   suppression: Suppression | null;

@@ -148,7 +148,7 @@ for (const tools of HELM_VERSIONS) {
         '    12 |       hostNetwork: {{ .Values.hostNetwork }}',
         '       |       ^',
         `    set by ${laterFile.shown}:3 (agent.hostNetwork)`,
-        "    introduced by your values overrides; the chart's own values do not produce it",
+        `    introduced by ${laterFile.shown}:3 (agent.hostNetwork)`,
       ]);
     });
   });

@@ -98,7 +98,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   helm: [
     'host-pid DaemonSet/edge-node-agent spec.template.spec.hostPID @ overlays/helm/agent-host-pid.yaml:8 from overlays/helm/charts/node-agent/templates/daemonset.yaml:15~',
-    'host-network DaemonSet/edge-node-agent spec.template.spec.hostNetwork @ overlays/helm/charts/node-agent/templates/daemonset.yaml:16 from -',
+    'host-network DaemonSet/edge-node-agent spec.template.spec.hostNetwork @ overlays/helm/charts/node-agent/templates/daemonset.yaml:16~ from -',
     'run-as-user DaemonSet/edge-node-agent agent spec.template.spec.containers[0].securityContext.runAsUser @ overlays/helm/charts/node-agent/templates/daemonset.yaml:18~ from -',
   ],
 };

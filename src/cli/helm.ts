@@ -93,7 +93,7 @@ async function runHelm(positionals: string[], options: HelmOptions, extraArgs: s
     if (!world.exists(request.chart)) return 'added';
     const setFile = request.setFile.map((entry) => entry.replace(/(?<==)(.*)$/s, (file) => world.path(file)));
     const baseRequest = { ...request, chart: world.path(request.chart), values: request.values.map((file) => world.path(file)), setFile };
-    return [await checkTarget(helmKind, { request: baseRequest, helm }, inBase({ ...context, verify: false }, world))];
+    return [await checkTarget(helmKind, { request: baseRequest, helm, blame: false }, inBase({ ...context, verify: false }, world))];
   });
   const run = await checkTarget(helmKind, { request, helm }, context);
   return writeReport([run], options, io, base);

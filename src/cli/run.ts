@@ -100,7 +100,7 @@ async function runAll(options: RunOptions, { io }: CommandContext): Promise<numb
     const configuredNames = new Set(configured.map((t) => t.name));
     const baseTargets = inShard(named, shard).filter((t) => !changed || changed.has(t.name) || !configuredNames.has(t.name));
     const context = inBase({ cwd: io.cwd, warn: warnTo(io) }, world);
-    return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, allowOutsideConfig: options.allowOutsideConfig === true, helm, kustomize, debug: debugTo(io, options), verify: false, warn: context.warn });
+    return runTargets(baseTargets, { concurrency, cwd: context.cwd, env: io.env, timeoutSeconds, config, allowOutsideConfig: options.allowOutsideConfig === true, helm, kustomize, debug: debugTo(io, options), verify: false, warn: context.warn, blame: false });
   });
   // A shard may get no target at all: an empty report (with --base, what it removed), not an error.
   if (targets.length === 0) return writeReport([], options, io, base, shardInfo);

@@ -3,6 +3,7 @@
 import type { Finding, Report, ReportError, ReportWarning } from '../types.js';
 import { verdictOf, type FailOn } from './buildReport.js';
 import { breakLegacyCommands, visibleLines } from './escape.js';
+import { describeIntroducedBy } from './introducedByText.js';
 import { describeSuppression } from './suppressionText.js';
 import { TargetPaths } from './targetPaths.js';
 
@@ -54,7 +55,8 @@ function findingCommand(finding: Finding, paths: TargetPaths): string {
   const lines = [finding.message];
   const [effective] = finding.values;
   if (effective) lines.push(`set by ${effective.file}${effective.line !== null ? `:${effective.line}` : ''} (${effective.key})`);
-  if (finding.introducedBy === 'overrides') lines.push("introduced by your values overrides; the chart's own values do not produce it");
+  const introduced = describeIntroducedBy(finding);
+  if (introduced) lines.push(introduced);
   lines.push(...finding.notes.map((note) => `note: ${note}`));
   return command('error', { ...placeOf(finding, paths), title }, lines.join('\n'));
 }

@@ -7,6 +7,7 @@
 // `<br>` (the only HTML written) and other control characters dropped. Path characters (`/ . - :`)
 // stay as they are, so the source stays readable.
 import type { Finding, Report, ReportError, ReportWarning } from '../types.js';
+import { describeIntroducedBy } from './introducedByText.js';
 import { describeSuppression } from './suppressionText.js';
 
 /** Text as one literal Markdown table cell or list item. */
@@ -34,7 +35,8 @@ function detailOf(finding: Finding): string {
   const lines = [finding.message];
   const [effective] = finding.values;
   if (effective) lines.push(`set by ${effective.file}${effective.line !== null ? `:${effective.line}` : ''} (${effective.key})`);
-  if (finding.introducedBy === 'overrides') lines.push("introduced by your values overrides; the chart's own values do not produce it");
+  const introduced = describeIntroducedBy(finding);
+  if (introduced) lines.push(introduced);
   if (finding.suppressed && finding.suppression) lines.push(describeSuppression(finding.suppression));
   lines.push(...finding.notes.map((note) => `note: ${note}`));
   return lines.join('\n');

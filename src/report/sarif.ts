@@ -16,6 +16,7 @@ import {
   type ValuesOrigin,
 } from '../types.js';
 import { safeJson } from './escape.js';
+import { describeIntroducedBy } from './introducedByText.js';
 import { RULE_ANCHOR, helpUri } from './helpLinks.js';
 import { TargetPaths } from './targetPaths.js';
 
@@ -157,7 +158,8 @@ function messageOf(finding: Finding): string {
     text += ` Set here (${valuesLine.key}, ${valuesLine.layer} values)`;
     text += finding.source ? `; the template line that writes the key is [${finding.source.file}:${finding.source.line}](1).` : '.';
   }
-  if (finding.introducedBy === 'overrides') text += " Introduced by the values overrides; the chart's own values do not produce it.";
+  const introduced = describeIntroducedBy(finding);
+  if (introduced) text += ` ${sentence(introduced)}`;
   for (const note of finding.notes) text += ` ${sentence(note)}`;
   return text;
 }
@@ -193,6 +195,9 @@ function resultOf(finding: Finding, ruleIndex: number, paths: TargetPaths): Sari
     path: finding.path,
     value: finding.value,
     ...(finding.introducedBy ? { introducedBy: finding.introducedBy } : {}),
+    ...('chartValue' in finding ? { chartValue: finding.chartValue } : {}),
+    ...(finding.introducedByOverrides ? { introducedByOverrides: finding.introducedByOverrides } : {}),
+    ...(finding.introducedByOverridesReason ? { introducedByOverridesReason: finding.introducedByOverridesReason } : {}),
   };
   return result;
 }

@@ -3,6 +3,7 @@
 import { CHECK_IDS, type Finding, type Report, type Suppression } from '../types.js';
 import { verdictOf, type FailOn } from './buildReport.js';
 import { neutraliseCommands, visibleInline as one, visibleLines as many } from './escape.js';
+import { describeIntroducedBy } from './introducedByText.js';
 import { SUPPRESSION_NAMES, describeSuppression } from './suppressionText.js';
 
 export interface TextOptions {
@@ -115,7 +116,8 @@ export function formatText(report: Report, options: TextOptions): string {
       lines.push(`${DETAIL}set by ${where} (${one(effective.key)})`);
     }
     if (finding.origin) lines.push(`${DETAIL}the resource comes from ${one(finding.origin.file)}:${finding.origin.line}`);
-    if (finding.introducedBy === 'overrides') lines.push(`${DETAIL}introduced by your values overrides; the chart's own values do not produce it`);
+    const introduced = describeIntroducedBy(finding);
+    if (introduced) lines.push(`${DETAIL}${one(introduced)}`);
     if (finding.source && !finding.source.exact && finding.source.reason) lines.push(`${DETAIL}${dim('approximate:')} ${one(finding.source.reason)}`);
     for (const note of finding.notes) lines.push(`${DETAIL}${dim('note:')} ${one(note)}`);
   }

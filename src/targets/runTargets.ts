@@ -24,6 +24,8 @@ export interface RunOptions {
   debug?: (text: string) => void;
   /** False with --no-verify (see TargetContext). */
   verify?: boolean;
+  /** False for the base of --base: its findings are only compared, so no renders name the settings behind them. */
+  blame?: boolean;
   /** Called as each target finishes (for progress), in completion order. */
   onDone?: (run: TargetRun, index: number) => void;
   onStart?: (index: number) => void;
@@ -46,7 +48,7 @@ async function runOne(spec: TargetSpec, options: RunOptions, shared: RunShared):
   switch (spec.type) {
     case 'helm':
       try {
-        return await checkTarget(helmKind, { request: spec.request, helm: options.helm(), ...shared }, context, spec.name);
+        return await checkTarget(helmKind, { request: spec.request, helm: options.helm(), blame: options.blame, ...shared }, context, spec.name);
       } finally {
         shared.chartTrees.release(spec.request.chart, options.cwd);
       }

@@ -19,6 +19,11 @@ export interface HelmSourceOptions {
   debug?: (text: string) => void;
   /** The template walk's budget and deadline (the run's --timeout); defaults for the rest. */
   limits?: Partial<WalkLimits>;
+  /**
+   * Why no proof render will check these lines (a render the tool did not make): the walk's lines
+   * are then never called exact. The Helm target leaves it unset, and proves them.
+   */
+  unproven?: string;
 }
 
 const linesOf = new WeakMap<RawDocument, string[]>();
@@ -42,7 +47,10 @@ function renderedLine(query: SourceQuery, path: JsonPath): string | null {
  * the template writes too), each with the rendered line it is on.
  */
 function renderedSteps(query: SourceQuery, path: JsonPath): RenderedStep[] {
-  return path.map((segment, i) => ({ segment, line: renderedLine(query, path.slice(0, i + 1)) }));
+  // A KRM ResourceList holds resources Kustomize built: the template wrote the resource, not the
+  // list, so the walk starts at the resource; a List the template wrote is walked from its root.
+  const from = renderedLine(query, ['kind']) === 'kind: ResourceList' ? query.resourcePath.length : 0;
+  return path.slice(from).map((segment, i) => ({ segment, line: renderedLine(query, path.slice(0, from + i + 1)) }));
 }
 
 /** The resource's rendered `kind:` and `metadata.name` lines, which tell a file's documents apart. */
@@ -125,7 +133,14 @@ export function helmSourceMapper(options: HelmSourceOptions): HelmSourceMapper {
     const values = walked.values ? valuesOrigins(walked.values.chart, walked.values.path, options.user, files) : [];
     return { source, values };
   };
-  return Object.assign(mapper, { prepare });
+  const unproven = options.unproven;
+  const shown: SourceMapper = unproven
+    ? (query) => {
+        const mapping = mapper(query);
+        return mapping.source?.exact ? { ...mapping, source: { ...mapping.source, exact: false, reason: `not proven: ${unproven}` } } : mapping;
+      }
+    : mapper;
+  return Object.assign(shown, { prepare });
 }
 
 function withReason(mapping: ReturnType<SourceMapper>, reason: string): ReturnType<SourceMapper> {

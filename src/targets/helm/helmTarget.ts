@@ -1,11 +1,12 @@
 // A Helm chart as a target: `helm template` with the user's values, each document checked as it
-// arrives, findings mapped to template and values lines, and, when the user gave overrides, a
-// second render with the chart's own values to say which findings the overrides introduced.
+// arrives, findings mapped to template and values lines, and, when the user gave overrides and
+// there is a finding, a second render with the chart's own values to say which findings the
+// overrides introduced (and further ones to say which settings did: overrideBlame.ts).
 // Helm is started before anything else is awaited: the later stages (brought in with import())
 // and the configuration load while it renders instead of before.
 import path from 'node:path';
 import { checkStream } from '../../pipeline/checkStream.js';
-import type { StreamOutcome } from '../../pipeline/outcome.js';
+import type { Problem, StreamOutcome } from '../../pipeline/outcome.js';
 import { noSource, type SourceMapper } from '../../pipeline/sourceMapping.js';
 import { targetId, type Finding } from '../../types.js';
 import { TargetFailure, type OpenedTarget, type TargetContext, type TargetKind } from '../targetKind.js';
@@ -29,6 +30,8 @@ export interface HelmSpec {
   defaultsRenders?: Map<string, Promise<Rendered>>;
   /** The chart's files, read once for all targets of a chart in `run`. */
   chartTrees?: SharedChartTrees;
+  /** False: no renders to name the settings behind introducedBy 'overrides' (a --base render's findings are only compared). */
+  blame?: boolean;
 }
 
 export interface Rendered {
@@ -40,6 +43,11 @@ function succeeded(exit: HelmExit): boolean {
   return exit.exitCode === 0 && !exit.signal && !exit.timedOut;
 }
 
+/** A render whose findings can be compared with the main one's. */
+function comparable(rendered: Rendered): boolean {
+  return succeeded(rendered.exit) && rendered.outcome.errors.length === 0;
+}
+
 /** The same chart with its own values only: no -f, no --set*. */
 function withoutOverrides(request: HelmTemplateRequest): HelmTemplateRequest {
   return { ...request, values: [], set: [], setString: [], setFile: [], setJson: [], setLiteral: [], dependencyUpdate: false };
@@ -47,12 +55,6 @@ function withoutOverrides(request: HelmTemplateRequest): HelmTemplateRequest {
 
 function hasOverrides(request: HelmTemplateRequest): boolean {
   return [request.values, request.set, request.setString, request.setFile, request.setJson, request.setLiteral].some((list) => list.length > 0);
-}
-
-/** What identifies a finding across two renders of the same chart. */
-function findingKey(finding: Finding): string {
-  const { kind, namespace, name } = finding.resource;
-  return JSON.stringify([finding.check, kind, namespace, name, finding.container, finding.path]);
 }
 
 /** A Helm run that is stopped (and waited for) unless it has already ended. */
@@ -72,7 +74,7 @@ function stoppable(run: HelmRun): HelmRun & { stop(): Promise<void> } {
   };
 }
 
-/** A render whose findings are only compared, never reported: the chart's own values (introducedBy). */
+/** A render whose findings are only compared, never reported: the chart's own values, or some of the overrides (introducedBy). */
 async function renderForComparison(request: HelmTemplateRequest, spec: HelmSpec, context: TargetContext): Promise<Rendered> {
   const run = stoppable(runHelmTemplate(request, { ...context, helm: spec.helm }));
   try {
@@ -95,6 +97,28 @@ function defaultsRender(request: HelmTemplateRequest, spec: HelmSpec, context: T
   rendered.catch(() => undefined);
   if (shareable) spec.defaultsRenders?.set(key, rendered);
   return rendered;
+}
+
+/**
+ * introducedBy, only when there is a finding to say it of: the chart's defaults are rendered now,
+ * not beside the main render (which then has both cores to itself), then the findings only the
+ * overrides produce are traced to the settings behind them. A warning when the chart does not
+ * render with its own values.
+ */
+async function introducedBy(outcome: StreamOutcome, effective: HelmTemplateRequest, spec: HelmSpec, context: TargetContext, shareable: boolean): Promise<Problem[]> {
+  if (!outcome.findings.some((finding) => !finding.suppressed)) return [];
+  context.debug?.('introducedBy: rendering the chart with its own values');
+  const chartOnly = await defaultsRender(withoutOverrides(effective), spec, context, shareable);
+  if (!comparable(chartOnly)) return [{ file: null, line: null, message: 'the chart does not render with its own values alone, so introducedBy is not known' }];
+  const { blameOverrides, compareWithChart } = await import('./overrideBlame.js');
+  compareWithChart(outcome.findings, chartOnly.outcome.findings);
+  if (spec.blame === false) return [];
+  const render = async (request: HelmTemplateRequest) => {
+    const rendered = await renderForComparison(request, spec, context);
+    return comparable(rendered) ? rendered.outcome.findings : null;
+  };
+  await blameOverrides(outcome.findings, { request: effective, cwd: context.cwd, chartFindings: chartOnly.outcome.findings, render, debug: context.debug });
+  return [];
 }
 
 /** The chart (a local folder or archive) and the files of -f and --set-file, absolute. */
@@ -183,7 +207,7 @@ function refuseUnusableValuesFiles(request: HelmTemplateRequest, cwd: string): v
 async function proveOrSay(
   findings: Finding[],
   rendered: ReadonlyMap<string, RenderedResource>,
-  { request, chartShown, spec, context }: { request: HelmTemplateRequest; chartShown: string; spec: HelmSpec; context: TargetContext },
+  { request, chartShown, spec, context }: { request: HelmTemplateRequest; chartShown: string | null; spec: HelmSpec; context: TargetContext },
 ): Promise<void> {
   const mapped = findings.filter((finding) => finding.source !== null);
   if (mapped.length === 0) return;
@@ -244,9 +268,6 @@ export const helmKind: TargetKind<HelmSpec> = {
       main.catch(() => undefined);
       spec.defaultsRenders.set(JSON.stringify([withoutOverrides(effective), spec.helm]), main);
     }
-    // introducedBy needs the chart's defaults rendered too: in parallel, unless the first run
-    // must fetch dependencies into the copy first.
-    let defaults = overrides && !copy ? defaultsRender(withoutOverrides(effective), spec, context, true) : null;
 
     let sourceOf: SourceMapper;
     // What each finding's resource looked like in this render: the proof render is compared with it.
@@ -285,7 +306,6 @@ export const helmKind: TargetKind<HelmSpec> = {
       async finish(outcome) {
         const exit = await run.done;
         shareMain?.({ outcome, exit });
-        if (overrides && copy && succeeded(exit)) defaults = defaultsRender(withoutOverrides(effective), spec, context, false);
         let failure;
         if (succeeded(exit)) {
           if (exit.stderr.trim()) context.warn(exit.stderr);
@@ -295,17 +315,9 @@ export const helmKind: TargetKind<HelmSpec> = {
           const file = described.file ? await chartFileShown(request.chart, context.cwd, described.file) : null;
           failure = { file, line: described.line, message: described.message };
         }
-        const warnings = [];
-        const proof = succeeded(exit) ? proveOrSay(outcome.findings, rendered, { request: effective, chartShown: request.chart, spec, context }) : null;
-        if (defaults) {
-          const chartOnly = await defaults;
-          if (succeeded(chartOnly.exit) && chartOnly.outcome.errors.length === 0) {
-            const fromChart = new Set(chartOnly.outcome.findings.map(findingKey));
-            for (const finding of outcome.findings) finding.introducedBy = fromChart.has(findingKey(finding)) ? 'chart' : 'overrides';
-          } else if (succeeded(exit)) {
-            warnings.push({ file: null, line: null, message: 'the chart does not render with its own values alone, so introducedBy is not known' });
-          }
-        }
+        // Both ask Helm for more renders only when there are findings; they run side by side.
+        const proof = succeeded(exit) ? proveOrSay(outcome.findings, rendered, { request: effective, chartShown: pulled ? null : request.chart, spec, context }) : null;
+        const warnings = overrides && succeeded(exit) ? await introducedBy(outcome, effective, spec, context, !copy) : [];
         await proof;
         return { failure, warnings };
       },

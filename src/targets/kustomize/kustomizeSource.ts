@@ -14,7 +14,7 @@ import { inexact, resolveKustomizeSource, type OriginalResource } from './kustom
 import { ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION, parseOriginAnnotation, parseTransformationsAnnotation, parseYamlFile, type YamlFile } from './originAnnotations.js';
 import { pickByName, type FinalResource } from './resourceSelectors.js';
 import { existingPrefix, valueAt } from './yamlPaths.js';
-import type { SourceMapper, SourceQuery } from '../../pipeline/sourceMapping.js';
+import type { SourceMapper, SourceMapping, SourceQuery } from '../../pipeline/sourceMapping.js';
 
 /** One document of a Helm render that Kustomize inflated, parsed with positions. */
 export interface HelmDocument {
@@ -115,12 +115,20 @@ export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {
     return files.get(absolute) ?? null;
   };
   const helmMappers = new Map<string, SourceMapper>();
+  /** Charts whose template lines were mapped, as shown: their walk's lines are not proven. */
+  const chartFolders = new Set<string>();
+  const unproven = (mapping: SourceMapping): SourceMapping => {
+    const source = mapping.source;
+    if (!source?.exact || ![...chartFolders].some((folder) => source.file.startsWith(folder))) return mapping;
+    return { ...mapping, source: { ...source, exact: false, reason: 'not proven: Kustomize rendered this chart, and no proof render checks its lines; hostns-check helm proves them' } };
+  };
   // Kustomize's values file lives in its own temporary folder: values lines are not reported.
   const helmMapperFor = (chartDir: string): SourceMapper => {
     let mapper = helmMappers.get(chartDir);
     if (!mapper) {
       mapper = helmSourceMapper({ chart: chartDir, cwd: options.cwd, user: { files: [], sets: [] }, debug: options.debug });
       helmMappers.set(chartDir, mapper);
+      chartFolders.add(`${shownPath(options.cwd, chartDir)}/`);
     }
     return mapper;
   };
@@ -210,7 +218,7 @@ export function kustomizeSource(options: KustomizeSourceOptions): SourceMapper {
       load,
       helmOriginal: (resource, kustomization, entry) => helmOriginal(query, resource, kustomization, entry),
     });
-    if (mapped) return mapped;
+    if (mapped) return unproven(mapped);
     // The named file is not where the annotation says, seen from the root: say so, never guess.
     const named = origin.repo ? null : (origin.path ?? origin.configuredIn);
     if (!named) return options.fallback(query);

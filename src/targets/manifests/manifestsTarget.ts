@@ -56,7 +56,7 @@ async function throughChart(spec: ManifestsSpec, cwd: string, debug?: (text: str
   // Brought in only with --chart: a plain scan does not load Helm's mapping.
   const [{ loadChartTree, resolveSourceHeader }, { helmSourceMapper }] = await Promise.all([import('../helm/chartTree.js'), import('../helm/helmSource.js')]);
   const tree = readNamedChart(spec.chart.path, cwd, loadChartTree);
-  const helm = helmSourceMapper({ chart: spec.chart.path, cwd, user: spec.chart.user, loadTree: () => tree, debug });
+  const helm = helmSourceMapper({ chart: spec.chart.path, cwd, user: spec.chart.user, loadTree: () => tree, debug, unproven: 'scan reads a render it did not make; hostns-check helm proves lines' });
   return (fallback) => (query) => {
     const header = query.document.sourceHeader;
     return header && resolveSourceHeader(tree, header) ? helm(query) : fallback(query);

@@ -58,7 +58,8 @@ function place(files: ProofChartFile[], target: string, relative: string, data: 
   record(files, target, shown, relative, data);
 }
 
-function expandArchive(files: ProofChartFile[], gzipped: Buffer, folder: string, shown: string, budget: Budget): string {
+/** `prefix(top)` is how the archive's files are named: `chart.tgz!/top` (or the chart's own name). */
+function expandArchive(files: ProofChartFile[], gzipped: Buffer, folder: string, shown: string, budget: Budget, prefix = (top: string) => `${shown}!/${top}`): string {
   const entries = tarEntries(gunzipSync(gzipped, { maxOutputLength: budget.left + 1024 }));
   let top: string | null = null;
   for (const entry of entries) {
@@ -68,20 +69,21 @@ function expandArchive(files: ProofChartFile[], gzipped: Buffer, folder: string,
     if (first !== top) continue;
     budget.take(entry.data.length, shown);
     const relative = rest.join('/');
-    place(files, path.join(folder, relative), relative, Buffer.from(entry.data), `${shown}!/${top}/${relative}`, budget);
+    place(files, path.join(folder, relative), relative, Buffer.from(entry.data), `${prefix(top)}/${relative}`, budget);
   }
   return folder;
 }
 
 /**
  * Copies a chart folder or .tgz into `scratch`, its files named as those of `shownAs` (the chart
- * the user named, when `chart` is a copy of it). Links are followed while they stay inside the
+ * the user named, when `chart` is a copy of it), or by the chart's own name when null (a chart
+ * Helm pulled: its scratch file is gone when the report is read). Links are followed while they stay inside the
  * chart; what is not a regular file (a FIFO, a device) or leads out is left out, as the mapping
  * leaves it unread: the proof render then differs and proves nothing, which is safe.
  */
-export function copyChartForProof(chart: string, shownAs: string, cwd: string, scratch: string): ProofChart {
+export function copyChartForProof(chart: string, shownAs: string | null, cwd: string, scratch: string): ProofChart {
   const absolute = path.resolve(cwd, chart);
-  const shown = path.relative(cwd, path.resolve(cwd, shownAs)) || '.';
+  const shown = shownAs === null ? path.basename(absolute) : path.relative(cwd, path.resolve(cwd, shownAs)) || '.';
   const files: ProofChartFile[] = [];
   const budget = new Budget();
   if (statSync(absolute).isDirectory()) {
@@ -114,6 +116,6 @@ export function copyChartForProof(chart: string, shownAs: string, cwd: string, s
   }
   const data = readFileSync(absolute);
   budget.take(data.length, shown);
-  const folder = expandArchive(files, data, path.join(scratch, 'chart'), shown, budget);
+  const folder = expandArchive(files, data, path.join(scratch, 'chart'), shown, budget, shownAs === null ? (top) => top : undefined);
   return { chart: folder, files };
 }

@@ -37,8 +37,8 @@ export interface ProofSettings {
   request: HelmTemplateRequest;
   /** The chart folder or archive to copy (a `--dependency-update` copy when there is one). */
   chartDir: string;
-  /** The chart as the user named it: the files of the copy are shown as its files. */
-  chartShown: string;
+  /** The chart as the user named it: the files of the copy are shown as its files (null: by the chart's name). */
+  chartShown: string | null;
   run: HelmRunOptions;
   /** A values file named in a finding (as shown) -> the file Helm read. */
   userFiles: ReadonlyMap<string, string>;
