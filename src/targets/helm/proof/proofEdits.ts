@@ -15,6 +15,12 @@ const PROVEN_KEYS = new Set(['hostIPC', 'hostNetwork', 'hostPID', 'hostPort', 'r
 /** A key at the start of a template line, after its indentation and any list dashes. */
 const KEY_LINE = /^(\s*)((?:-[ \t]+)*)(["']?)([A-Za-z]+)\3([ \t]*:)(?=[ \t]|\r?$)/;
 
+/** Whether a template line writes a checked key (or a list item's name) as text: one the tokens rename. */
+export function writesCheckedKey(line: string): boolean {
+  const match = KEY_LINE.exec(line);
+  return match !== null && (PROVEN_KEYS.has(match[4]!) || (match[4] === 'name' && match[2] !== ''));
+}
+
 /** The token a renamed key carries: `hostPort_hnsproof3x42` is file 3, line 42. */
 export function proofToken(file: number, line: number): string {
   return `_hnsproof${file}x${line}`;
@@ -42,9 +48,8 @@ export function tokenizeTemplate(text: string, file: number, keep: (line: number
   for (let i = 0; i < lines.length; i++) {
     if (keep(i + 1)) continue;
     const match = KEY_LINE.exec(lines[i]!);
-    if (!match) continue;
+    if (!match || !writesCheckedKey(lines[i]!)) continue;
     const [whole, indent, dashes, quote, key, colon] = match as unknown as [string, string, string, string, string, string];
-    if (!PROVEN_KEYS.has(key) && !(key === 'name' && dashes !== '')) continue;
     lines[i] = `${indent}${dashes}${quote}${key}${proofToken(file, i + 1)}${quote}${colon}${lines[i]!.slice(whole.length)}`;
     changed = true;
   }

@@ -15,7 +15,7 @@ import type { Finding, JsonPath, Position, ValuesOrigin } from '../../../types.j
 import { runHelmTemplate, type HelmRunOptions, type HelmTemplateRequest } from '../helmTemplate.js';
 import { copyChartForProof, type ProofChart } from './proofChart.js';
 import { formatValuesKey } from '../valuesOrigins.js';
-import { applySentinels, BLOCK_MARKER, markBlocks, tokenizeTemplate, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
+import { applySentinels, BLOCK_MARKER, markBlocks, tokenizeTemplate, writesCheckedKey, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
 import { resourceKey, type RenderedResource } from './renderedResource.js';
 import { linesReadBack } from './readBack.js';
 import { firstDifference, parseFindingPath, podSpecPath, readPath, restore, type PathReading } from './proofRead.js';
@@ -60,6 +60,7 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
   if (subjects.length === 0) return { renders: 0, milliseconds: 0, problem: null };
   const scratch = makeScratchDir('hostns-check-proof-');
   let renders = 0;
+  let blocksRun: Promise<ScratchDocument[] | string> | null = null;
   const render = async (chart: string, values: string[]) => {
     renders++;
     const request = { ...settings.request, chart, values, dependencyUpdate: false, extraArgs: ['--skip-schema-validation', ...settings.request.extraArgs] };
@@ -80,6 +81,20 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
     const candidates = valuesCandidates(subjects, valuesTexts);
     const userTexts = new Map(valuesTexts.filter((file) => file.layer === 'user').map((file) => [file.shown, file.text]));
     const falsyBits = Math.min(MAX_FALSY_BITS, bitsFor(Math.max(0, ...[...candidates.values()].map((c) => c.code))));
+    // Keys no template line wrote come from blocks of values: a second copy marks each block. It
+    // renders beside the first when the walk already points at such a block, else after it if needed.
+    const renderBlocks = async (): Promise<ScratchDocument[] | string> => {
+      const marked = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'blocks'));
+      editTemplates(marked, (text, number) => markBlocks(text, number));
+      let outcome: ScratchDocument[] | string = 'the block render did not run';
+      // A marker can break a template that uses a block inline: that file goes back as it was.
+      for (let attempt = 0; attempt < MAX_BLOCK_RENDERS; attempt++) {
+        outcome = await render(marked.chart, settings.request.values);
+        if (typeof outcome !== 'string' || !unmarkNamedFiles(marked, outcome)) break;
+      }
+      return outcome;
+    };
+    blocksRun = subjects.some((finding) => !writesCheckedKey(finding.source?.text ?? '')) ? renderBlocks() : null;
     const readings: ScratchRender[] = [];
     for (let bit = 0; bit < Math.max(1, falsyBits); bit++) {
       const values = writeValues(copy, userTexts, candidates, bit, settings, scratch.path);
@@ -90,18 +105,9 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
       }
       readings.push({ documents: outcome, sentinels: values.sentinels, applied: values.applied });
     }
-    // Keys no template line wrote come from blocks of values: a second copy marks each block.
     const judged = subjects.map((finding) => ({ finding, at: atOf(finding)!, reading: readKeys(readings, atOf(finding)!, finding) }));
-    let blocks: ScratchDocument[] | string | null = null;
-    if (judged.some(({ reading }) => typeof reading !== 'string' && !reading.problem && !(reading.key?.token ?? reading.item?.token))) {
-      const marked = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'blocks'));
-      editTemplates(marked, (text, number) => markBlocks(text, number));
-      // A marker can break a template that uses a block inline: that file goes back as it was.
-      for (let attempt = 0; attempt < MAX_BLOCK_RENDERS; attempt++) {
-        blocks = await render(marked.chart, settings.request.values);
-        if (typeof blocks !== 'string' || !unmarkNamedFiles(marked, blocks)) break;
-      }
-    }
+    if (!blocksRun && judged.some(({ reading }) => typeof reading !== 'string' && !reading.problem && !(reading.key?.token ?? reading.item?.token))) blocksRun = renderBlocks();
+    const blocks = blocksRun ? await blocksRun : null;
     for (const { finding, at, reading } of judged) {
       if (typeof reading === 'string') markUnproven([finding], `not proven: ${reading}`);
       else if (reading.problem) markUnproven([finding], `not proven: ${reading.problem}`);
@@ -118,6 +124,8 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
     markUnproven(subjects, `the proof render could not run (${why})`);
     return { renders, milliseconds: Date.now() - started, problem: why };
   } finally {
+    // The block render may still run when the first one failed: its folder goes only after it.
+    await blocksRun?.catch(() => undefined);
     scratch.remove();
   }
 }
