@@ -38,7 +38,9 @@ export function restore(value: unknown, sentinels: SentinelValues): unknown {
   if (typeof value === 'string') {
     if (sentinels.has(value)) return sentinels.get(value);
     let text = withoutTokens(value);
-    for (const [sentinel, original] of sentinels) if (text.includes(sentinel)) text = text.split(sentinel).join(String(original));
+    // Longest first: `hnsproofv1` is the start of `hnsproofv10`.
+    const longestFirst = [...sentinels].sort(([a], [b]) => b.length - a.length);
+    for (const [sentinel, original] of longestFirst) if (text.includes(sentinel)) text = text.split(sentinel).join(String(original));
     return text;
   }
   return value;
@@ -54,7 +56,7 @@ export function samePodData(scratch: unknown, original: unknown, ignored: Readon
   if (scratch === false && original === 0) return true;
   if (Array.isArray(scratch) || Array.isArray(original)) {
     if (!Array.isArray(scratch) || !Array.isArray(original) || scratch.length !== original.length) return false;
-    return scratch.every((item, i) => samePodData(item, original[i]));
+    return scratch.every((item, i) => samePodData(item, original[i], ignored));
   }
   if (scratch === null || original === null || typeof scratch !== 'object' || typeof original !== 'object') return false;
   const a = scratch as Record<string, unknown>;
