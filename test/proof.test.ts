@@ -139,14 +139,6 @@ table<string, string | null>(
   (input) => markBlocks(input, 0),
 );
 
-test('markBlocks: `only` limits the marking to the lines named', () => {
-  const text = '{{ toYaml .a }}\n{{ toYaml .b }}\n';
-  const marked = markBlocks(text, 5, new Set([2]));
-  assert.ok(marked);
-  assert.deepEqual([...marked.matchAll(/#hnsbeg(\d+x\d+)/g)].map((m) => m[1]), ['5x2']);
-  assert.equal(markBlocks(text, 5, new Set([9])), null);
-});
-
 // ---- applySentinels ---------------------------------------------------------------------------
 
 const VALUES = [
