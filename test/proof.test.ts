@@ -398,8 +398,17 @@ table<{ resource: unknown; path: string }, unknown>(
     { name: 'an index into a map is missing', input: { resource: { spec: { containers: {} } }, path: 'spec.containers[0].name' }, expected: { key: null, item: null, problem: 'the path is not in the scratch render' } },
     { name: 'the empty path', input: { resource: {}, path: '' }, expected: { key: null, item: null, problem: 'the path is empty' } },
   ],
-  ({ resource, path: dotted }) => readPath(resource, parseFindingPath(dotted)),
+  ({ resource, path: dotted }) => {
+    const { actual: _actual, ...reading } = readPath(resource, parseFindingPath(dotted));
+    return reading;
+  },
 );
+
+test('readPath: the path as the scratch render spells it, to the key or to the list item', () => {
+  const resource = { spec: { containers: [{ [`name${tok(4)}`]: 'a', ports: [{ [`hostPort${tok(6)}`]: 1 }] }] } };
+  assert.deepEqual(readPath(resource, parseFindingPath('spec.containers[0].ports[0].hostPort')).actual, ['spec', 'containers', 0, 'ports', 0, `hostPort${tok(6)}`]);
+  assert.deepEqual(readPath(resource, parseFindingPath('spec.containers[0].securityContext.runAsUser')).actual, ['spec', 'containers', 0]);
+});
 
 // ---- copyChartForProof ------------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ async function renderedResources(helm: string, chart: string, flags: string[] = 
     if (!resource?.kind) continue;
     // Every path of the resource: the findings' paths are looked up by the same key.
     for (const path of ['spec.hostIPC', 'spec.hostNetwork', 'spec.hostPID', 'spec.containers[0].ports[1].hostPort', 'spec.securityContext.runAsUser']) {
-      byKey.set(resourceKey(resource.kind, resource.metadata?.name, path), { document: raw.index, resourcePath: [], resource });
+      byKey.set(resourceKey(resource.kind, resource.metadata?.name, path), { document: raw.index, resourcePath: [], resource, sourceHeader: raw.sourceHeader });
     }
   }
   return byKey;

@@ -288,7 +288,7 @@ export const helmKind: TargetKind<HelmSpec> = {
       mapper.prepare();
       sourceOf = (query) => {
         const metadata = query.resource.metadata as Record<string, unknown> | undefined;
-        const at = { document: query.document.index, resourcePath: query.resourcePath, resource: query.resource };
+        const at = { document: query.document.index, resourcePath: query.resourcePath, resource: query.resource, sourceHeader: query.document.sourceHeader };
         rendered.set(resourceKey(query.resource.kind, metadata?.name, formatJsonPath(query.path)), at);
         return mapper(query);
       };

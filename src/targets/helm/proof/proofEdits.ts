@@ -73,10 +73,11 @@ export const BLOCK_MARKER = /^\s*#hns(beg|end)(\d+)x(\d+)\s*$/;
  * The markers keep the output where it was: indented as the line (or the block's `indent N`, so a
  * block scalar does not end at them), and the output's first line starts where it started.
  */
-export function markBlocks(text: string, file: number): string | null {
+export function markBlocks(text: string, file: number, keep: (line: number) => boolean = () => false): string | null {
   const lines = text.split('\n');
   let changed = false;
   for (let i = 0; i < lines.length; i++) {
+    if (keep(i + 1)) continue;
     const match = BLOCK_LINE.exec(lines[i]!);
     if (!match) continue;
     const [, indent, trimLeft, action, trimRight, rest] = match as unknown as [string, string, string, string, string, string];
@@ -183,7 +184,7 @@ export function valuesLeaves(source: string): ValuesLeaf[] {
 }
 
 /** Offset -> 1-based line, by binary search over the line starts. */
-function lineIndex(source: string): (offset: number) => number {
+export function lineIndex(source: string): (offset: number) => number {
   const lineStarts = [0];
   for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   return (offset) => {

@@ -104,34 +104,39 @@ export interface PathReading {
   key: { value: unknown; token: { file: number; line: number } | null } | null;
   /** The key is missing: the token on the `name` of the deepest list item the path went through. */
   item: { token: { file: number; line: number } | null } | null;
+  /** The path as the scratch render spells it (renamed keys and all), to the key or the list item. */
+  actual: JsonPath;
   /** Why the path could not be followed. */
   problem: string | null;
 }
 
 export function readPath(resource: unknown, path: JsonPath): PathReading {
   let node: unknown = resource;
-  let item: Record<string, unknown> | null = null;
+  let item: { at: JsonPath; value: Record<string, unknown> } | null = null;
+  const actual: (string | number)[] = [];
   for (let i = 0; i < path.length; i++) {
     const segment = path[i]!;
     if (typeof segment === 'number') {
       if (!Array.isArray(node) || segment >= node.length) return missing(item);
       node = node[segment];
-      if (node !== null && typeof node === 'object' && !Array.isArray(node)) item = node as Record<string, unknown>;
+      actual.push(segment);
+      if (node !== null && typeof node === 'object' && !Array.isArray(node)) item = { at: [...actual], value: node as Record<string, unknown> };
       continue;
     }
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return missing(item);
     const found = keyNamed(node as Record<string, unknown>, segment);
-    if (found === 'ambiguous') return { key: null, item: null, problem: `two keys of the scratch render are both ${segment}` };
+    if (found === 'ambiguous') return { key: null, item: null, actual, problem: `two keys of the scratch render are both ${segment}` };
     if (!found) return missing(item);
     const value = (node as Record<string, unknown>)[found.key];
-    if (i === path.length - 1) return { key: { value, token: found.token }, item: null, problem: null };
+    actual.push(found.key);
+    if (i === path.length - 1) return { key: { value, token: found.token }, item: null, actual, problem: null };
     node = value;
   }
-  return { key: null, item: null, problem: 'the path is empty' };
+  return { key: null, item: null, actual, problem: 'the path is empty' };
 }
 
-function missing(item: Record<string, unknown> | null): PathReading {
-  if (!item) return { key: null, item: null, problem: 'the path is not in the scratch render' };
-  const name = keyNamed(item, 'name');
-  return { key: null, item: { token: name && name !== 'ambiguous' ? name.token : null }, problem: null };
+function missing(item: { at: JsonPath; value: Record<string, unknown> } | null): PathReading {
+  if (!item) return { key: null, item: null, actual: [], problem: 'the path is not in the scratch render' };
+  const name = keyNamed(item.value, 'name');
+  return { key: null, item: { token: name && name !== 'ambiguous' ? name.token : null }, actual: item.at, problem: null };
 }

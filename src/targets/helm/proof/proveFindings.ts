@@ -13,11 +13,11 @@ import { makeScratchDir } from '../../../process/scratch.js';
 import { FIELDS_NEVER_READ, valueAt } from '../../../rules/findPodSpecs.js';
 import type { Finding, JsonPath, Position, ValuesOrigin } from '../../../types.js';
 import { runHelmTemplate, type HelmRunOptions, type HelmTemplateRequest } from '../helmTemplate.js';
-import { copyChartForProof, type ProofChart } from './proofChart.js';
+import { copyChartForProof, type ProofChart, type ProofChartFile } from './proofChart.js';
 import { formatValuesKey } from '../valuesOrigins.js';
-import { applySentinels, BLOCK_MARKER, markBlocks, tokenizeTemplate, writesCheckedKey, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
+import { applySentinels, BLOCK_MARKER, markBlocks, tokenizeTemplate, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
 import { resourceKey, type RenderedResource } from './renderedResource.js';
-import { linesReadBack } from './readBack.js';
+import { linesReadBack, type ReadBack } from './readBack.js';
 import { firstDifference, parseFindingPath, podSpecPath, readPath, restore, type PathReading } from './proofRead.js';
 
 /** More falsy values than this are not told apart: 2^3 - 1 codes, three renders. */
@@ -60,20 +60,17 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
   if (subjects.length === 0) return { renders: 0, milliseconds: 0, problem: null };
   const scratch = makeScratchDir('hostns-check-proof-');
   let renders = 0;
-  let blocksRun: Promise<ScratchDocument[] | string> | null = null;
   const render = async (chart: string, values: string[]) => {
     renders++;
     const request = { ...settings.request, chart, values, dependencyUpdate: false, extraArgs: ['--skip-schema-validation', ...settings.request.extraArgs] };
     return renderScratch(request, settings.run, new Set(subjects.map((finding) => atOf(finding)!.document)));
   };
   try {
-    const copy = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'keys'));
-    const readBack = linesReadBack(new Map(copy.files.filter((file) => file.template).map((file) => [file.shown, file.text ?? ''])));
-    const templates = editTemplates(copy, (text, number, shown) => {
-      if (readBack.everything) return null;
-      const kept = readBack.keep.get(shown) ?? [];
-      return tokenizeTemplate(text, number, (line) => kept.some((range) => range.from <= line && line <= range.to));
-    });
+    const copy = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'chart'));
+    const templateFiles = copy.files.filter((file) => file.template);
+    const readBack = linesReadBack(new Map(templateFiles.map((file) => [file.shown, file.text ?? ''])));
+    const headers = subjects.map((finding) => atOf(finding)!.sourceHeader);
+    const edits = templateEdits(templateFiles, readBack, headers);
     const valuesTexts: ValuesText[] = [
       ...copy.files.filter((file) => file.values).map((file) => ({ shown: file.shown, text: file.text ?? '', layer: 'chart' as const })),
       ...[...settings.userFiles].map(([shown, given]) => ({ shown, text: readFileSync(path.resolve(settings.run.cwd, given), 'utf8'), layer: 'user' as const })),
@@ -81,40 +78,35 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
     const candidates = valuesCandidates(subjects, valuesTexts);
     const userTexts = new Map(valuesTexts.filter((file) => file.layer === 'user').map((file) => [file.shown, file.text]));
     const falsyBits = Math.min(MAX_FALSY_BITS, bitsFor(Math.max(0, ...[...candidates.values()].map((c) => c.code))));
-    // Keys no template line wrote come from blocks of values: a second copy marks each block. It
-    // renders beside the first when the walk already points at such a block, else after it if needed.
-    const renderBlocks = async (): Promise<ScratchDocument[] | string> => {
-      const marked = copyChartForProof(settings.chartDir, settings.chartShown, settings.run.cwd, path.join(scratch.path, 'blocks'));
-      editTemplates(marked, (text, number) => markBlocks(text, number));
-      let outcome: ScratchDocument[] | string = 'the block render did not run';
-      // A marker can break a template that uses a block inline: that file goes back as it was.
-      for (let attempt = 0; attempt < MAX_BLOCK_RENDERS; attempt++) {
-        outcome = await render(marked.chart, settings.request.values);
-        if (typeof outcome !== 'string' || !unmarkNamedFiles(marked, outcome)) break;
-      }
-      return outcome;
-    };
-    blocksRun = subjects.some((finding) => !writesCheckedKey(finding.source?.text ?? '')) ? renderBlocks() : null;
+    // One render carries the renamed keys, the block markers and the sentinels. A marker can break
+    // a template that uses a block inline: the files Helm names go back to keys only, and past
+    // that every marker goes.
+    edits.write(true);
     const readings: ScratchRender[] = [];
     for (let bit = 0; bit < Math.max(1, falsyBits); bit++) {
       const values = writeValues(copy, userTexts, candidates, bit, settings, scratch.path);
-      const outcome = await render(copy.chart, values.files);
+      let outcome = await render(copy.chart, values.files);
+      for (let attempt = 1; typeof outcome === 'string' && attempt < MAX_MARKED_RENDERS; attempt++) {
+        if (!edits.unmarkNamed(outcome) && !edits.unmarkAll()) break;
+        outcome = await render(copy.chart, values.files);
+      }
       if (typeof outcome === 'string') {
         markUnproven(subjects, `the proof render failed (${outcome})`);
         return { renders, milliseconds: Date.now() - started, problem: outcome };
       }
       readings.push({ documents: outcome, sentinels: values.sentinels, applied: values.applied });
     }
-    const judged = subjects.map((finding) => ({ finding, at: atOf(finding)!, reading: readKeys(readings, atOf(finding)!, finding) }));
-    if (!blocksRun && judged.some(({ reading }) => typeof reading !== 'string' && !reading.problem && !(reading.key?.token ?? reading.item?.token))) blocksRun = renderBlocks();
-    const blocks = blocksRun ? await blocksRun : null;
-    for (const { finding, at, reading } of judged) {
+    for (const finding of subjects) {
+      const at = atOf(finding)!;
+      const relative = relativePath(finding, at);
+      const results = readings.map((render) => readRender(render, at, relative));
+      const reading = results[0]!;
       if (typeof reading === 'string') markUnproven([finding], `not proven: ${reading}`);
       else if (reading.problem) markUnproven([finding], `not proven: ${reading.problem}`);
       else {
-        judgeValuesLine(finding, readings.map((r) => readRender(r, at, relativePath(finding, at))), readings, candidates);
-        const block = typeof blocks === 'string' ? blocks : blocks ? blockAround(blocks, at, relativePath(finding, at)) : null;
-        judgeTemplateLine(finding, reading, templates, readBack.everything && typeof block !== 'object' ? readBack.everything : block);
+        judgeValuesLine(finding, results, readings, candidates);
+        const block = edits.marked ? blockAround(readings[0]!.documents[at.document]!, at, reading.actual) : 'the markers broke the render and were taken out';
+        judgeTemplateLine(finding, reading, edits.table, readBack.everything ?? block);
       }
     }
     return { renders, milliseconds: Date.now() - started, problem: null };
@@ -124,54 +116,80 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
     markUnproven(subjects, `the proof render could not run (${why})`);
     return { renders, milliseconds: Date.now() - started, problem: why };
   } finally {
-    // The block render may still run when the first one failed: its folder goes only after it.
-    await blocksRun?.catch(() => undefined);
     scratch.remove();
   }
 }
 
-/** Block renders at most: the first, and retries each with the files Helm named unmarked. */
-const MAX_BLOCK_RENDERS = 3;
+/** Renders at most for one set of sentinels: marked, then the named files unmarked, then none. */
+const MAX_MARKED_RENDERS = 4;
 
-/** Puts back the templates a failed render names (`x/templates/y.yaml`); false when none was marked. */
-function unmarkNamedFiles(copy: ProofChart, failure: string): boolean {
-  let restored = false;
-  for (const match of failure.matchAll(/[\w.-]+\/templates\/([^\s:"]+)/g)) {
-    const tail = `/templates/${match[1]}`;
-    for (const file of copy.files) {
-      if (!file.template || !file.file.endsWith(tail) || file.text === null) continue;
-      if (readFileSync(file.file, 'utf8') === file.text) continue;
-      writeFileSync(file.file, file.text);
-      restored = true;
-    }
+/**
+ * The template edits of a proof render, with ways to take the block markers back out. Only the
+ * templates that can have written a finding are edited: those that rendered a finding's document,
+ * and those that define named templates (CRDs and the rest are left as they are).
+ */
+function templateEdits(files: readonly ProofChartFile[], readBack: ReadBack, headers: readonly (string | null)[]) {
+  const tails = new Set(headers.filter((header): header is string => header !== null).map((header) => header.slice(header.lastIndexOf('/templates/'))));
+  const table: TemplateTable = { shown: [], lines: [] };
+  const edited: { file: ProofChartFile; keys: string; marked: string }[] = [];
+  for (const file of files) {
+    const text = file.text ?? '';
+    const number = table.shown.length;
+    table.shown.push(file.shown);
+    table.lines.push(text.split('\n'));
+    const tail = file.file.slice(file.file.lastIndexOf('/templates/'));
+    if (readBack.everything || !(tails.has(tail) || /\{\{-?\s*(define|block)\b/.test(text))) continue;
+    const kept = readBack.keep.get(file.shown) ?? [];
+    const keep = (line: number) => kept.some((range) => range.from <= line && line <= range.to);
+    // YAML ignores a marker (a comment) where the chart parses a template back; JSON does not.
+    const keepMarkers = (line: number) => kept.some((range) => range.json && range.from <= line && line <= range.to);
+    const keys = tokenizeTemplate(text, number, keep) ?? text;
+    const marked = markBlocks(keys, number, keepMarkers) ?? keys;
+    if (marked !== text) edited.push({ file, keys, marked });
   }
-  return restored;
+  const state = {
+    table,
+    marked: true,
+    write(withMarkers: boolean) {
+      for (const edit of edited) writeFileSync(edit.file.file, withMarkers ? edit.marked : edit.keys);
+    },
+    /** Takes the markers out of the templates a failed render names; false when none had any. */
+    unmarkNamed(failure: string): boolean {
+      let changed = false;
+      for (const match of failure.matchAll(/[\w.-]+\/templates\/([^\s:"]+)/g)) {
+        for (const edit of edited) {
+          if (!edit.file.file.endsWith(`/templates/${match[1]}`) || edit.keys === edit.marked) continue;
+          writeFileSync(edit.file.file, edit.keys);
+          edit.marked = edit.keys;
+          changed = true;
+        }
+      }
+      return changed;
+    },
+    /** Takes every marker out; false when there were none left. */
+    unmarkAll(): boolean {
+      if (!state.marked) return false;
+      state.marked = false;
+      state.write(false);
+      return true;
+    },
+  };
+  return state;
 }
 
 function relativePath(finding: Finding, at: RenderedResource): JsonPath {
   return parseFindingPath(finding.path).slice(at.resourcePath.length);
 }
 
-/** The first render's reading of a finding's key, or why there is none. */
-function readKeys(renders: ScratchRender[], at: RenderedResource, finding: Finding): PathReading | string {
-  return readRender(renders[0]!, at, relativePath(finding, at));
-}
 
 /**
  * The block whose marked output holds the finding's key (or, for a missing key, its list item):
  * the nearest `#hnsbeg` before it not closed before it, closed after it. A string says why none.
  */
-function blockAround(documents: ScratchDocument[], at: RenderedResource, relative: JsonPath): { file: number; line: number } | string {
-  const document = documents[at.document];
-  if (!document) return 'the block render has no such document';
-  const podPath = podSpecPath(relative) ?? [];
-  const differs = firstDifference(valueAt(valueAt(document.value, at.resourcePath), podPath), valueAt(at.resource, podPath));
-  if (differs !== null) return `the block render wrote another pod spec (at ${differs})`;
-  let position = document.locate([...at.resourcePath, ...relative]);
-  for (let k = relative.length - 1; !position && k >= 0; k--) {
-    if (typeof relative[k] === 'number') position = document.locate([...at.resourcePath, ...relative.slice(0, k + 1)]);
-  }
-  if (!position) return 'the key is not in the block render';
+function blockAround(document: ScratchDocument, at: RenderedResource, actual: JsonPath): { file: number; line: number } | string {
+  // The proof render's pod spec was already shown to be the user's (readRender).
+  const position = document.locate([...at.resourcePath, ...actual]);
+  if (!position) return 'the key is not in the proof render';
   const index = position.line - document.startLine;
   let open: string | null = null;
   for (let j = index, depth = 0; j >= 0 && open === null; j--) {
@@ -207,19 +225,6 @@ interface TemplateTable {
   lines: string[][];
 }
 
-/** Edits every template of the copy (file numbers in the copy's order, the same in every copy). */
-function editTemplates(copy: ProofChart, edit: (text: string, file: number, shown: string) => string | null): TemplateTable {
-  const table: TemplateTable = { shown: [], lines: [] };
-  for (const file of copy.files) {
-    if (!file.template) continue;
-    const text = file.text ?? '';
-    const edited = edit(text, table.shown.length, file.shown);
-    table.shown.push(file.shown);
-    table.lines.push(text.split('\n'));
-    if (edited !== null) writeFileSync(file.file, edited);
-  }
-  return table;
-}
 
 /** A values file the proof may edit: how the report names it, and its text. */
 interface ValuesText {

@@ -3,6 +3,8 @@
 // the proof render leaves those lines alone. A parse of a template chosen at run time (`include
 // (print …)`) could read any of them: then no line may be renamed.
 
+import { lineIndex } from './proofEdits.js';
+
 /** An action of a template text, with where it starts. */
 interface Action {
   text: string;
@@ -32,7 +34,7 @@ export interface DefineRange {
 
 /** The named templates of one text, by `define`/`block` … `end`, nested blocks counted. */
 export function definesOf(file: string, text: string): DefineRange[] {
-  const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
+  const lineAt = lineIndex(text);
   const found: DefineRange[] = [];
   const open: ({ name: string; from: number } | null)[] = [];
   for (const action of actionsOf(text)) {
@@ -52,8 +54,11 @@ function namesIncluded(text: string): string[] {
 }
 
 export interface ReadBack {
-  /** Line ranges not to rename, per file. */
-  keep: Map<string, { from: number; to: number }[]>;
+  /**
+   * Line ranges not to rename, per file; `json` when the chart parses them as JSON, where a block
+   * marker (a YAML comment) would not parse either.
+   */
+  keep: Map<string, { from: number; to: number; json: boolean }[]>;
   /** Why no line may be renamed, when none may. */
   everything: string | null;
 }
@@ -62,13 +67,19 @@ export interface ReadBack {
 export function linesReadBack(files: ReadonlyMap<string, string>): ReadBack {
   const defines: DefineRange[] = [];
   const parsed = new Set<string>();
+  const parsedAsJson = new Set<string>();
   let dynamic: string | null = null;
   const called = new Set<string>();
   const parsers: { define: string | null; file: string }[] = [];
   for (const [file, text] of files) {
+    // Only named templates and parses matter here: most files (CRDs, say) have neither.
+    if (!text.includes('define') && !text.includes('block') && !text.includes('from')) {
+      for (const name of namesIncluded(text)) called.add(name);
+      continue;
+    }
     const ranges = definesOf(file, text);
     defines.push(...ranges);
-    const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
+    const lineAt = lineIndex(text);
     const assigned = new Map<string, string[]>();
     for (const action of actionsOf(text)) {
       const names = namesIncluded(action.text);
@@ -81,6 +92,7 @@ export function linesReadBack(files: ReadonlyMap<string, string>): ReadBack {
       const variables = [...action.text.matchAll(/(\$\w+)\s*\|\s*from/g)].map((match) => match[1]!);
       const read = [...names, ...variables.flatMap((variable) => assigned.get(variable) ?? [])];
       for (const name of read) parsed.add(name);
+      if (/\bfromJson/.test(action.text)) for (const name of read) parsedAsJson.add(name);
       if (/\b(?:include|template)\s*\(/.test(action.text) || variables.some((variable) => !assigned.has(variable) && !/^\$\w*[Vv]alues/.test(variable))) {
         parsers.push({ define: inside, file });
       }
@@ -91,24 +103,28 @@ export function linesReadBack(files: ReadonlyMap<string, string>): ReadBack {
   const reachable = parsers.find((parser) => parser.define === null || called.has(parser.define));
   if (reachable) dynamic = `${reachable.file} parses a rendered template chosen at run time (fromYaml of an include)`;
   // Everything a read-back template includes is read back too.
-  const queue = [...parsed];
-  while (queue.length > 0) {
-    const name = queue.pop()!;
-    for (const range of defines.filter((d) => d.name === name)) {
-      const body = files.get(range.file)!.split('\n').slice(range.from - 1, range.to).join('\n');
-      for (const inner of namesIncluded(body)) {
-        if (!parsed.has(inner)) {
-          parsed.add(inner);
-          queue.push(inner);
+  const closure = (names: Set<string>) => {
+    const queue = [...names];
+    while (queue.length > 0) {
+      const name = queue.pop()!;
+      for (const range of defines.filter((d) => d.name === name)) {
+        const body = files.get(range.file)!.split('\n').slice(range.from - 1, range.to).join('\n');
+        for (const inner of namesIncluded(body)) {
+          if (!names.has(inner)) {
+            names.add(inner);
+            queue.push(inner);
+          }
         }
       }
     }
-  }
-  const keep = new Map<string, { from: number; to: number }[]>();
+  };
+  closure(parsed);
+  closure(parsedAsJson);
+  const keep = new Map<string, { from: number; to: number; json: boolean }[]>();
   for (const range of defines) {
     if (!parsed.has(range.name)) continue;
     const list = keep.get(range.file) ?? [];
-    list.push({ from: range.from, to: range.to });
+    list.push({ from: range.from, to: range.to, json: parsedAsJson.has(range.name) });
     keep.set(range.file, list);
   }
   return { keep, everything: dynamic };

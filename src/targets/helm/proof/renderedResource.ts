@@ -10,6 +10,8 @@ export interface RenderedResource {
   resourcePath: JsonPath;
   /** The resource as plain data. */
   resource: unknown;
+  /** The template file Helm says rendered it (`chart/templates/x.yaml`). */
+  sourceHeader: string | null;
 }
 
 /** Which resource a finding belongs to, as the mapper sees it and as the finding says it. */
