@@ -258,8 +258,9 @@ function valuesCandidates(findings: readonly Finding[], files: readonly ValuesTe
     }
   };
   const leaves = files.map((file) => ({ file, leaves: valuesLeaves(file.text) }));
+  // The lines the mapping proposed first, then the settings of the same value.
+  for (const finding of findings) for (const origin of finding.values) if (origin.line !== null) add(origin, finding.value);
   for (const finding of findings) {
-    for (const origin of finding.values) if (origin.line !== null) add(origin, finding.value);
     const keyName = String(parseFindingPath(finding.path).at(-1) ?? '').toLowerCase();
     const named = finding.value === true || finding.value === 0;
     let equal = 0;
@@ -432,7 +433,10 @@ function judgeValuesLine(finding: Finding, readings: (PathReading | string)[], r
     disprove(finding, 'not proven: a render with this line changed did not change the value');
     return null;
   }
-  const origin = { ...proven.origin, exact: true };
+  // The finding's own entry for that line when it has one: its key is the path this finding read
+  // (one line can be read under two keys, through a YAML merge).
+  const own = finding.values.find((o) => o.file === proven.origin.file && o.line === proven.origin.line);
+  const origin = { ...(own ?? proven.origin), exact: true };
   // The others were set too, and overridden: none of them is a claim.
   const others = finding.values.filter((o) => !(o.file === origin.file && o.line === origin.line)).map(({ exact: _exact, reason: _reason, ...rest }) => rest);
   finding.values = [origin, ...others];
