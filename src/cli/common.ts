@@ -167,16 +167,16 @@ export async function writeReport(
 
 /** Writes a finished report in the asked format where the options say (never over one of `reads`) and returns the exit code. */
 export async function deliverReport(report: Report, options: Omit<CommonOptions, 'config'>, io: CliIo, reads: string[]): Promise<number> {
-  const { formatReport } = await import('../report/formats.js');
+  const { formatReportPieces } = await import('../report/formats.js');
   const format = isFormatName(options.format) ? options.format : 'text';
   const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   const failOn = (options.failOn ?? 'error') as FailOn;
-  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn, sarifCategory: sarifCategoryOf(options.sarifCategory) });
+  const pieces = formatReportPieces(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn, sarifCategory: sarifCategoryOf(options.sarifCategory) });
   if (options.output) {
-    writeReportFile(options.output, text, io.cwd, reads);
+    writeReportFile(options.output, [...pieces].join(''), io.cwd, reads);
     // The report is in the file; the verdict still reaches the person or the log that ran us.
     const { summaryLine } = await import('../report/text.js');
     io.stderr.write(safeLines(`hostns-check: ${summaryLine(report, failOn)}; report written to ${options.output}\n`));
-  } else io.stdout.write(text);
+  } else for (const piece of pieces) io.stdout.write(piece);
   return exitCodeOf(report, failOn);
 }
