@@ -177,6 +177,27 @@ export async function deliverReport(report: Report, options: Omit<CommonOptions,
     // The report is in the file; the verdict still reaches the person or the log that ran us.
     const { summaryLine } = await import('../report/text.js');
     io.stderr.write(safeLines(`hostns-check: ${summaryLine(report, failOn)}; report written to ${options.output}\n`));
-  } else for (const piece of pieces) io.stdout.write(piece);
+  } else await writePieces(io.stdout, pieces);
   return exitCodeOf(report, failOn);
+}
+
+/** A stream that says when its buffer is full (a Node stream), or one that takes everything at once. */
+type OutputStream = CliIo['stdout'] & { once?(event: string, listener: () => void): unknown; removeListener?(event: string, listener: () => void): unknown };
+
+/**
+ * Writes the pieces, waiting whenever the stream's buffer is full: a pipe whose reader is slower
+ * would otherwise hold the whole report in memory. A stream that fails or closes (the reader is
+ * gone) ends the wait; its error is reported by whoever listens for it.
+ */
+async function writePieces(stream: OutputStream, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (stream.write(piece) !== false || !stream.once) continue;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        for (const event of ['drain', 'error', 'close']) stream.removeListener?.(event, done);
+        resolve();
+      };
+      for (const event of ['drain', 'error', 'close']) stream.once!(event, done);
+    });
+  }
 }
