@@ -227,3 +227,33 @@ describe('--format json, written in pieces', () => {
     assert.deepEqual(JSON.parse(whole), JSON.parse(plain));
   });
 });
+
+describe('--format json to a slow reader', () => {
+  test('the report waits for the stream to drain: never more than a few items are buffered', async () => {
+    const { Writable } = await import('node:stream');
+    const { deliverReport } = await import('../src/cli/common.js');
+    const report = reportOf(Array.from({ length: 2000 }, (_, i) => finding({ message: `finding ${i} ${'x'.repeat(500)}` })));
+    let buffered = 0;
+    let text = '';
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString('utf8');
+        setImmediate(done); // a reader that takes its time
+      },
+    });
+    const write = slow.write.bind(slow);
+    slow.write = ((chunk: string) => {
+      const more = write(chunk);
+      buffered = Math.max(buffered, slow.writableLength);
+      return more;
+    }) as typeof slow.write;
+    const io = { cwd: process.cwd(), env: {}, stdin: (async function* () {})(), stdout: slow, stderr: { write: () => true } };
+    const code = await deliverReport(report, { format: 'json', color: false }, io, []);
+    await new Promise((resolve) => slow.end(resolve));
+    assert.equal(code, 1);
+    assert.equal(text, formatReport(report, 'json', { color: false }));
+    assert.ok(text.length > 1_000_000, 'a report of more than a megabyte');
+    assert.ok(buffered < 64 * 1024, `at most ${buffered} bytes waited in the stream`);
+  });
+});
