@@ -2,7 +2,7 @@
 // The last test runs the real Helm.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TargetSpec } from '../src/targets/targetsFile.js';
@@ -45,6 +45,22 @@ test('a chart nobody announced is read on each call and not kept; a folder witho
   assert.equal(trees.get('missing', scratch), null);
   trees.release('missing', scratch);
   trees.release('missing', scratch); // more releases than targets: harmless
+});
+
+test('a subchart is read for what mapping uses (Chart.yaml, values.yaml, templates/, archives): its docs, tests and CI values are not looked at', () => {
+  const chart = path.join(scratch, 'umbrella-docs');
+  cpSync(path.join(PROJECT_ROOT, 'charts-fixtures/umbrella'), chart, { recursive: true });
+  const agent = path.join(chart, 'charts/agent');
+  mkdirSync(path.join(agent, 'ci'));
+  // Links out of the chart: noted as unread wherever mapping would read, never where it would not.
+  symlinkSync('/etc/hostname', path.join(agent, 'ci/values.yaml'));
+  symlinkSync('/etc/hostname', path.join(agent, 'README.md'));
+  symlinkSync('/etc/hostname', path.join(agent, 'templates/outside.yaml'));
+  const tree = loadChartTree(chart, scratch);
+  const sub = tree?.children.get('agent');
+  assert.deepEqual([...(sub?.files.keys() ?? [])].sort(), ['Chart.yaml', 'templates/ds.yaml', 'values.yaml']);
+  assert.deepEqual([...(sub?.unread?.keys() ?? [])], ['templates/outside.yaml']);
+  assert.ok(tree?.children.get('exporter')?.files.has('templates/ds.yaml'), 'the archived subchart is read');
 });
 
 test('run reads a chart once for all its value sets, and keeps nothing afterwards', async () => {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildReport } from '../src/report/buildReport.js';
-import { formatReport } from '../src/report/formats.js';
+import { formatReport, formatReportPieces } from '../src/report/formats.js';
 import { markdownText } from '../src/report/markdown.js';
 import { targetId, type Finding } from '../src/types.js';
 import { FIXTURES, PROJECT_ROOT, runCli } from './support/runCli.js';
@@ -207,5 +207,53 @@ describe('--format markdown', () => {
     const errorRow = broken.stdout.split('\n').find((line) => line.startsWith('| YAML syntax error'));
     assert.ok(errorRow, broken.stdout);
     assert.equal(cellsOf(errorRow).length, 3);
+  });
+});
+
+describe('--format json, written in pieces', () => {
+  test('the pieces make exactly JSON.stringify(report, null, 2): lists item by item, empty lists, nested layout, escapes', () => {
+    const findings = [
+      finding({ message: 'a line\nbreak, a ##[command] and a \u2028 separator', values: [{ key: 'a.b', file: 'values.yaml', line: 3, layer: 'user' }] }),
+      finding({ container: 'c', notes: ['one', 'two'], rendered: null }),
+    ];
+    const report = reportOf(findings);
+    const pieces = [...formatReportPieces(report, 'json', { color: false })];
+    assert.ok(pieces.length > findings.length, 'one piece per finding at least');
+    const whole = pieces.join('');
+    const plain = `${JSON.stringify(report, null, 2)}\n`;
+    // The escapes formatReport applies to the JSON text (the \u2028 and the workflow command), and nothing else.
+    assert.equal(whole, plain.replace('\u2028', '\\u2028').replace('##[', '##\\u005b'));
+    assert.equal(whole, formatReport(report, 'json', { color: false }));
+    assert.deepEqual(JSON.parse(whole), JSON.parse(plain));
+  });
+});
+
+describe('--format json to a slow reader', () => {
+  test('the report waits for the stream to drain: never more than a few items are buffered', async () => {
+    const { Writable } = await import('node:stream');
+    const { deliverReport } = await import('../src/cli/common.js');
+    const report = reportOf(Array.from({ length: 2000 }, (_, i) => finding({ message: `finding ${i} ${'x'.repeat(500)}` })));
+    let buffered = 0;
+    let text = '';
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString('utf8');
+        setImmediate(done); // a reader that takes its time
+      },
+    });
+    const write = slow.write.bind(slow);
+    slow.write = ((chunk: string) => {
+      const more = write(chunk);
+      buffered = Math.max(buffered, slow.writableLength);
+      return more;
+    }) as typeof slow.write;
+    const io = { cwd: process.cwd(), env: {}, stdin: (async function* () {})(), stdout: slow, stderr: { write: () => true } };
+    const code = await deliverReport(report, { format: 'json', color: false }, io, []);
+    await new Promise((resolve) => slow.end(resolve));
+    assert.equal(code, 1);
+    assert.equal(text, formatReport(report, 'json', { color: false }));
+    assert.ok(text.length > 1_000_000, 'a report of more than a megabyte');
+    assert.ok(buffered < 64 * 1024, `at most ${buffered} bytes waited in the stream`);
   });
 });

@@ -407,3 +407,11 @@ describe('configuration', () => {
     assert.throws(() => parseHostPortRanges('70000'), /outside 1-65535/);
   });
 });
+
+test('a configuration read for its rules and for its targets is parsed once (run, and each shard of it)', async () => {
+  const { parseConfigDocument } = await import('../src/config/configText.js');
+  const text = 'minUid: 10000\ntargets:\n  - helm: chart\n';
+  const first = parseConfigDocument(text);
+  assert.equal(parseConfigDocument(`${text}`), first, 'the same text: the same document');
+  assert.notEqual(parseConfigDocument('minUid: 20000\n'), first, 'another text is parsed anew');
+});

@@ -170,16 +170,37 @@ export async function writeReport(
 
 /** Writes a finished report in the asked format where the options say (never over one of `reads`) and returns the exit code. */
 export async function deliverReport(report: Report, options: Omit<CommonOptions, 'config'>, io: CliIo, reads: string[]): Promise<number> {
-  const { formatReport } = await import('../report/formats.js');
+  const { formatReportPieces } = await import('../report/formats.js');
   const format = isFormatName(options.format) ? options.format : 'text';
   const color = options.color && !options.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   const failOn = (options.failOn ?? 'error') as FailOn;
-  const text = formatReport(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn, sarifCategory: sarifCategoryOf(options.sarifCategory) });
+  const pieces = formatReportPieces(report, format, { color, helpBase: helpBaseOf(options.helpBase), failOn, sarifCategory: sarifCategoryOf(options.sarifCategory) });
   if (options.output) {
-    writeReportFile(options.output, text, io.cwd, reads);
+    writeReportFile(options.output, [...pieces].join(''), io.cwd, reads);
     // The report is in the file; the verdict still reaches the person or the log that ran us.
     const { summaryLine } = await import('../report/text.js');
     io.stderr.write(safeLines(`hostns-check: ${summaryLine(report, failOn)}; report written to ${options.output}\n`));
-  } else io.stdout.write(text);
+  } else await writePieces(io.stdout, pieces);
   return exitCodeOf(report, failOn);
+}
+
+/** A stream that says when its buffer is full (a Node stream), or one that takes everything at once. */
+type OutputStream = CliIo['stdout'] & { once?(event: string, listener: () => void): unknown; removeListener?(event: string, listener: () => void): unknown };
+
+/**
+ * Writes the pieces, waiting whenever the stream's buffer is full: a pipe whose reader is slower
+ * would otherwise hold the whole report in memory. A stream that fails or closes (the reader is
+ * gone) ends the wait; its error is reported by whoever listens for it.
+ */
+async function writePieces(stream: OutputStream, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (stream.write(piece) !== false || !stream.once) continue;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        for (const event of ['drain', 'error', 'close']) stream.removeListener?.(event, done);
+        resolve();
+      };
+      for (const event of ['drain', 'error', 'close']) stream.once!(event, done);
+    });
+  }
 }

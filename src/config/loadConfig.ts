@@ -2,12 +2,12 @@
 // directory) and flags over it. Every mistake names the file and line.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { CHECK_IDS, isCheckId, type CheckId, type Exemption, type HostPortRange, type RuleConfig } from '../types.js';
 import { defaultRuleConfig } from '../rules/hostNamespaceRule.js';
 import { yamlErrorText } from '../manifests/parseManifest.js';
 import { ConfigError } from './configError.js';
-import { readConfigText } from './configText.js';
+import { parseConfigDocument, readConfigText } from './configText.js';
 
 export { ConfigError };
 
@@ -98,9 +98,7 @@ function yamlErrorLine(errors: readonly YAMLError[], lines: LineCounter): number
 
 /** Parses configuration text; strict about names so a typo is an error, not a silent default. */
 export function parseConfigText(text: string, shown: string): RuleConfig {
-  const lines = new LineCounter();
-  // The yaml package's own duplicate check compares keys pairwise (O(n²) on a large mapping).
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', uniqueKeys: false });
+  const { doc, lines } = parseConfigDocument(text);
   const lineOf = (node: unknown): number | null => {
     const range = (node as Node | null | undefined)?.range;
     return range ? lines.linePos(range[0]).line : null;

@@ -10,6 +10,7 @@ import { FIELDS_NEVER_READ, kindNeverHoldsPods, valueAt } from '../rules/findPod
 import { RULE_ID, type Finding, type RuleConfig, type TargetId } from '../types.js';
 import type { StreamOutcome } from './outcome.js';
 import type { SourceMapper } from './sourceMapping.js';
+import { withOwnStrings } from './ownStrings.js';
 import { applySuppressions, type DocumentFinding } from './suppressFindings.js';
 import { yieldIfBusy } from './yieldToEvents.js';
 
@@ -82,7 +83,7 @@ export async function checkDocument(raw: RawDocument, context: DocumentContext, 
     const evaluation = evaluateManifest(value, context.config);
     outcome.resources += evaluation.resources;
     outcome.podSpecs += evaluation.podSpecs;
-    for (const site of evaluation.checked) outcome.checked.push({ target: context.target, resource: site.resource, checks: site.checks });
+    for (const site of evaluation.checked) outcome.checked.push(withOwnStrings({ target: context.target, resource: site.resource, checks: site.checks }));
     const documentFindings: DocumentFinding[] = [];
     for (const bad of evaluation.malformed) {
       const at = manifest.locate(bad.path);
@@ -136,5 +137,7 @@ export async function checkDocument(raw: RawDocument, context: DocumentContext, 
         warn: (file, line, message) => outcome.warnings.push(at(file, line, message)),
       });
     }
+    // Reported long after this document is dropped: nothing in a finding may pin its text.
+    for (const { finding } of documentFindings) withOwnStrings(finding);
   }
 }

@@ -7,7 +7,7 @@ import { FORMATS, isFormatName, type FormatName } from './formatNames.js';
 import { formatCodeClimate } from './codeclimate.js';
 import { formatGithub } from './github.js';
 import { DEFAULT_HELP_BASE } from './helpLinks.js';
-import { formatJson } from './json.js';
+import { formatJson, jsonReportPieces } from './json.js';
 import { formatJunit } from './junit.js';
 import { formatMarkdown } from './markdown.js';
 import { formatSarif } from './sarif.js';
@@ -44,4 +44,13 @@ export function formatReport(report: Report, format: FormatName, options: Format
     case 'markdown':
       return formatMarkdown(report);
   }
+}
+
+/**
+ * The report in pieces to write one after another: the JSON report item by item (a large run's
+ * report is tens of megabytes, and written whole it is copied twice more on its way out), any
+ * other format whole.
+ */
+export function formatReportPieces(report: Report, format: FormatName, options: FormatOptions): Iterable<string> {
+  return format === 'json' ? jsonReportPieces(report) : [formatReport(report, format, options)];
 }

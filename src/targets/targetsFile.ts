@@ -2,10 +2,10 @@
 // `hostns-check run` checks, each with its own values. Strict, with the line of every mistake.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node, type YAMLMap } from 'yaml';
 import { emptyHelmRequest, type HelmTemplateRequest } from './helm/helmTemplate.js';
 import { ConfigError } from '../config/configError.js';
-import { readConfigText } from '../config/configText.js';
+import { parseConfigDocument, readConfigText } from '../config/configText.js';
 
 export interface HelmTargetSpec {
   type: 'helm';
@@ -182,8 +182,7 @@ export function readTargets(node: unknown, file: string, lines: LineCounter, cwd
 export function readTargetsFile(file: string, cwd: string): TargetSpec[] {
   const shown = path.relative(cwd, path.resolve(cwd, file)) || file;
   const text = readConfigText(path.resolve(cwd, file), shown);
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.1' });
+  const { doc, lines } = parseConfigDocument(text);
   if (!isMap(doc.contents)) return [];
   const pair = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === 'targets');
   return pair ? readTargets(pair.value, shown, lines, cwd) : [];

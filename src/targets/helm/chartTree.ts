@@ -27,11 +27,34 @@ interface Dependency {
   alias?: string;
 }
 
-const TEXT_FILE = /^(Chart\.yaml|values\.yaml|templates\/.+)$/;
+/** What a chart's Chart.yaml says that mapping uses, parsed once per chart. */
+interface ChartMeta {
+  name?: unknown;
+  dependencies?: Dependency[];
+}
 
-/** What mapping needs from a chart: its text files, and its subcharts under charts/. */
-function wanted(relative: string): boolean {
-  return TEXT_FILE.test(relative) || /^(templates|charts)(\/|$)/.test(relative);
+const TEXT_FILE = /^(Chart\.yaml|values\.yaml|templates\/.+)$/;
+/** The folders of subcharts a path is in (`charts/a/charts/b/`), before its path inside the innermost. */
+const SUBCHART_FOLDERS = /^(?:charts\/[^/]+\/)*/;
+
+/** A path relative to the chart or subchart that holds it: `charts/a/templates/x` -> `templates/x`. */
+function withinItsChart(relative: string): string {
+  return relative.slice(SUBCHART_FOLDERS.exec(relative)![0].length);
+}
+
+/**
+ * A file mapping reads, in the chart or in any subchart: Chart.yaml, values.yaml, templates/,
+ * and the subchart archives under charts/. A subchart's README, CHANGELOG, tests or CI values
+ * are never read.
+ */
+function readForMapping(relative: string): boolean {
+  const inner = withinItsChart(relative);
+  return TEXT_FILE.test(inner) || /^charts\/[^/]+\.tgz$/.test(inner);
+}
+
+/** A folder that can hold such files: templates/ and what is below it, charts/ and each subchart folder in it. */
+function enteredForMapping(relative: string): boolean {
+  return /^(templates(\/.*)?|charts)$/.test(withinItsChart(relative)) || /(^|\/)charts\/[^/]+$/.test(relative);
 }
 
 /**
@@ -79,13 +102,13 @@ export function loadChartTree(chart: string, cwd: string, options: ChartTreeOpti
   if (info.isDirectory()) {
     const folder = readFolder(absolute);
     const top = options.byChartName ? path.basename(absolute) : shown;
-    return fromFiles(folder.files, (rel) => path.join(top, rel), null, null, budget, folder.unread);
+    return fromFiles(folder.files, chartMeta(folder.files), (rel) => path.join(top, rel), null, null, budget, folder.unread);
   }
   if (/\.tgz$|\.tar\.gz$/.test(absolute)) {
     const archive = readArchive(readChartFile(absolute, shown, MAX_TAR_BYTES), shown, budget);
     if (!archive) return null;
     const top = options.byChartName ? archive.top : `${shown}!/${archive.top}`;
-    return fromFiles(archive.files, (rel) => `${top}/${rel}`, null, null, budget);
+    return fromFiles(archive.files, chartMeta(archive.files), (rel) => `${top}/${rel}`, null, null, budget);
   }
   return null;
 }
@@ -127,7 +150,7 @@ function readFolder(root: string): { files: Map<string, Buffer>; unread: Map<str
     walking.add(real);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-      if (!wanted(rel)) continue;
+      if (!readForMapping(rel) && !enteredForMapping(rel)) continue;
       if (++entries > MAX_CHART_ENTRIES) throw new ChartTooLarge(`the chart holds more than ${MAX_CHART_ENTRIES} files under templates/ and charts/`);
       const full = path.join(dir, entry.name);
       let kind: { isDirectory(): boolean; isFile(): boolean } = entry;
@@ -145,9 +168,10 @@ function readFolder(root: string): { files: Map<string, Buffer>; unread: Map<str
         }
         kind = statSync(target);
       }
-      if (kind.isDirectory()) walk(full, rel);
-      else if (kind.isFile()) {
-        if (!TEXT_FILE.test(rel) && !rel.startsWith('charts/')) continue;
+      if (kind.isDirectory()) {
+        if (enteredForMapping(rel)) walk(full, rel);
+      } else if (kind.isFile()) {
+        if (!readForMapping(rel)) continue;
         try {
           const data = readChartFile(full, rel, MAX_CHART_BYTES - bytes);
           bytes += data.length;
@@ -199,27 +223,32 @@ function readArchive(gzipped: Buffer, shown: string, budget: TreeBudget): { top:
     top ??= first;
     if (first !== top) continue;
     const rel = entry.name.slice(slash + 1);
-    if (TEXT_FILE.test(rel) || rel.startsWith('charts/')) files.set(rel, Buffer.from(entry.data));
+    if (readForMapping(rel)) files.set(rel, Buffer.from(entry.data));
   }
   return top ? { top, files } : null;
 }
 
+/** A chart's Chart.yaml, parsed; null when there is none or it is not YAML (then it is no chart). */
+function chartMeta(files: Map<string, Buffer>): ChartMeta | null {
+  const chartYaml = files.get('Chart.yaml');
+  if (!chartYaml) return null;
+  try {
+    return (parseYaml(chartYaml.toString('utf8')) ?? {}) as ChartMeta;
+  } catch {
+    return null;
+  }
+}
+
 function fromFiles(
   all: Map<string, Buffer>,
+  meta: ChartMeta | null,
   display: (relative: string) => string,
   parent: ChartNode | null,
   valuesKey: string | null,
   budget: TreeBudget,
   unread: Map<string, string> = new Map(),
 ): ChartNode | null {
-  const chartYaml = all.get('Chart.yaml');
-  if (!chartYaml) return null;
-  let meta: { name?: string; dependencies?: Dependency[] } = {};
-  try {
-    meta = (parseYaml(chartYaml.toString('utf8')) ?? {}) as typeof meta;
-  } catch {
-    return null;
-  }
+  if (!meta) return null;
   const name = valuesKey ?? String(meta.name ?? '');
   const files = new Map<string, string>();
   for (const [rel, data] of all) if (TEXT_FILE.test(rel)) files.set(rel, data.toString('utf8'));
@@ -239,10 +268,11 @@ function fromFiles(
   }
   const subcharts: { chartName: string; load: (key: string) => ChartNode | null }[] = [];
   for (const [folder, files] of subFolders) {
-    const chartName = chartNameOf(files.get('Chart.yaml'));
+    const subMeta = chartMeta(files);
+    const chartName = nameOf(subMeta);
     const prefix = `charts/${folder}/`;
     const below = new Map([...unread].filter(([rel]) => rel.startsWith(prefix)).map(([rel, why]) => [rel.slice(prefix.length), why]));
-    if (chartName) subcharts.push({ chartName, load: (key) => fromFiles(files, (rel) => display(`${prefix}${rel}`), node, key, budget, below) });
+    if (chartName) subcharts.push({ chartName, load: (key) => fromFiles(files, subMeta, (rel) => display(`${prefix}${rel}`), node, key, budget, below) });
   }
   for (const [rel, data] of all) {
     const match = /^charts\/([^/]+\.tgz)$/.exec(rel);
@@ -254,10 +284,11 @@ function fromFiles(
       if (error instanceof ChartTooLarge) throw error;
       continue; // a broken archive: Helm will say so itself
     }
-    const chartName = archive && chartNameOf(archive.files.get('Chart.yaml'));
+    const archiveMeta = archive && chartMeta(archive.files);
+    const chartName = nameOf(archiveMeta);
     if (archive && chartName) {
       const shown = display(rel);
-      subcharts.push({ chartName, load: (key) => fromFiles(archive.files, (r) => `${shown}!/${archive.top}/${r}`, node, key, budget) });
+      subcharts.push({ chartName, load: (key) => fromFiles(archive.files, archiveMeta, (r) => `${shown}!/${archive.top}/${r}`, node, key, budget) });
     }
   }
   const dependencies = Array.isArray(meta.dependencies) ? meta.dependencies : [];
@@ -271,14 +302,9 @@ function fromFiles(
   return node;
 }
 
-function chartNameOf(chartYaml: Buffer | undefined): string | null {
-  if (!chartYaml) return null;
-  try {
-    const meta = parseYaml(chartYaml.toString('utf8')) as { name?: unknown } | null;
-    return typeof meta?.name === 'string' ? meta.name : null;
-  } catch {
-    return null;
-  }
+/** A subchart's name as its Chart.yaml gives it; null when it gives none (then it is not loaded). */
+function nameOf(meta: ChartMeta | null | undefined): string | null {
+  return typeof meta?.name === 'string' ? meta.name : null;
 }
 
 /** The chart a `# Source:` header lands in (through `charts/<name>/`) and the path segments left inside it. */
