@@ -379,14 +379,23 @@ function markUnproven(findings: readonly Finding[], reason: string): void {
   }
 }
 
+/** Each render's verdict on each pod spec, by document, resource and pod path: findings share pods. */
+const podVerdicts = new WeakMap<ScratchRender, Map<string, string | null>>();
+
 /** What one render says of a finding, once its pod spec is shown to match the user's. */
 function readRender(render: ScratchRender, at: RenderedResource, relative: JsonPath): PathReading | string {
   const document = render.documents[at.document];
   if (document === undefined) return 'the proof render has no such document';
   const scratch = valueAt(document.value, at.resourcePath);
-  const restored = restore(scratch, render.sentinels);
   const podPath = podSpecPath(relative) ?? [];
-  const differs = firstDifference(valueAt(restored, podPath), valueAt(at.resource, podPath));
+  let verdicts = podVerdicts.get(render);
+  if (!verdicts) podVerdicts.set(render, (verdicts = new Map<string, string | null>()));
+  const key = JSON.stringify([at.document, at.resourcePath, podPath]);
+  let differs = verdicts.get(key);
+  if (differs === undefined) {
+    differs = firstDifference(valueAt(restore(scratch, render.sentinels), podPath), valueAt(at.resource, podPath));
+    verdicts.set(key, differs);
+  }
   if (differs !== null) return `the proof render wrote another pod spec (at ${differs}: the chart reads its own output or a random value)`;
   return readPath(scratch, relative);
 }
@@ -410,13 +419,23 @@ function judgeTemplateLine(finding: Finding, reading: PathReading, templates: Te
   finding.source = { ...finding.source!, exact: false, reason: `not proven: no template line writes the key, and which block of values does is not shown (${why})` };
 }
 
+/** Candidates by sentinel text, made once for all findings. */
+const sentinelIndexes = new WeakMap<ReadonlyMap<string, Candidate>, Map<string, Candidate>>();
+function sentinelIndex(candidates: ReadonlyMap<string, Candidate>): Map<string, Candidate> {
+  let index = sentinelIndexes.get(candidates);
+  if (!index) {
+    index = new Map([...candidates.values()].filter((c) => c.sentinel !== null).map((c) => [c.sentinel!, c]));
+    sentinelIndexes.set(candidates, index);
+  }
+  return index;
+}
+
 /** Proves the values line the value came from (moved to the front), or says none was; the proven one. */
 function judgeValuesLine(finding: Finding, readings: (PathReading | string)[], renders: ScratchRender[], candidates: ReadonlyMap<string, Candidate>): Candidate | null {
   const value = (readings[0] as PathReading).key?.value;
-  let proven: Candidate | null = null;
-  for (const candidate of candidates.values()) {
-    if (candidate.sentinel !== null && renders[0]!.applied.has(candidate) && String(value) === candidate.sentinel) proven = candidate;
-  }
+  const bySentinel = sentinelIndex(candidates);
+  const sent = value === undefined || value === null ? undefined : bySentinel.get(String(value));
+  let proven: Candidate | null = sent && renders[0]!.applied.has(sent) ? sent : null;
   if (!proven && finding.value === 0) {
     let code = 0;
     for (let bit = 0; bit < readings.length; bit++) {
