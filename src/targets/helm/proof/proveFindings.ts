@@ -73,7 +73,8 @@ export async function proveFindings(findings: Finding[], rendered: ReadonlyMap<s
     const edits = templateEdits(templateFiles, readBack, headers);
     const valuesTexts: ValuesText[] = [
       ...copy.files.filter((file) => file.values).map((file) => ({ shown: file.shown, text: file.text ?? '', layer: 'chart' as const })),
-      ...[...settings.userFiles].map(([shown, given]) => ({ shown, text: readFileSync(path.resolve(settings.run.cwd, given), 'utf8'), layer: 'user' as const })),
+      // A values file given as a URL is Helm's to fetch: no sentinel goes into it.
+      ...[...settings.userFiles].filter(([, given]) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(given)).map(([shown, given]) => ({ shown, text: readFileSync(path.resolve(settings.run.cwd, given), 'utf8'), layer: 'user' as const })),
     ];
     const candidates = valuesCandidates(subjects, valuesTexts);
     const userTexts = new Map(valuesTexts.filter((file) => file.layer === 'user').map((file) => [file.shown, file.text]));
