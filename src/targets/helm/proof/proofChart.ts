@@ -2,7 +2,7 @@
 // with subchart archives expanded into folders so their templates can be edited too. Each file
 // keeps the name the report shows for it (the same as chartTree.ts gives), so a token read back
 // from the render names a file a person can open.
-import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MAX_CHART_BYTES } from '../chartTree.js';
@@ -40,14 +40,29 @@ class Budget {
   }
 }
 
-function record(files: ProofChartFile[], file: string, shown: string, relative: string, data: Buffer): void {
+function record(files: ProofChartFile[], file: string, shown: string, relative: string, data: Buffer | null): void {
   const inChart = chartRelative(relative);
   const template = inChart.startsWith('templates/');
   const values = inChart === 'values.yaml';
-  files.push({ file, shown, template, values, text: template || values ? data.toString('utf8') : null });
+  files.push({ file, shown, template, values, text: data && (template || values) ? data.toString('utf8') : null });
+}
+
+/**
+ * Writes a file of the copy: the old one is removed first and the new one must not exist (`wx`),
+ * so a link at that path (a copy made some other way) is never written through.
+ */
+export function replaceFile(file: string, text: string): void {
+  rmSync(file, { force: true });
+  writeFileSync(file, text, { flag: 'wx' });
 }
 
 /** Writes one file of the copy; a subchart archive is expanded into a folder beside where it was. */
+/** Files the proof reads or edits: templates and values files. */
+function needsText(relative: string): boolean {
+  const inChart = chartRelative(relative);
+  return inChart.startsWith('templates/') || inChart === 'values.yaml';
+}
+
 function place(files: ProofChartFile[], target: string, relative: string, data: Buffer, shown: string, budget: Budget): void {
   if (/(^|\/)charts\/[^/]+\.tgz$/.test(relative)) {
     expandArchive(files, data, path.join(path.dirname(target), `${path.basename(target, '.tgz')}-expanded`), shown, budget);
@@ -90,24 +105,43 @@ export function copyChartForProof(chart: string, shownAs: string | null, cwd: st
     const target = path.join(scratch, path.basename(absolute));
     const top = realpathSync(absolute);
     const walk = (folder: string, relative: string, open: Set<string>) => {
-      for (const name of readdirSync(folder).sort()) {
-        const from = path.join(folder, name);
-        const rel = relative ? `${relative}/${name}` : name;
-        let real;
-        try {
-          real = realpathSync(from);
-        } catch {
-          continue;
+      mkdirSync(path.join(target, relative), { recursive: true });
+      for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const from = path.join(folder, entry.name);
+        const rel = relative ? `${relative}/${entry.name}` : entry.name;
+        // Only a link can lead elsewhere: a plain entry of a folder inside the chart is inside.
+        let real = from;
+        let isFolder = entry.isDirectory();
+        let isFile = entry.isFile();
+        if (entry.isSymbolicLink()) {
+          try {
+            real = realpathSync(from);
+            const info = statSync(real);
+            isFolder = info.isDirectory();
+            isFile = info.isFile();
+          } catch {
+            continue;
+          }
+          const inside = path.relative(top, real);
+          if (inside.startsWith('..') || path.isAbsolute(inside)) continue;
         }
-        const inside = path.relative(top, real);
-        if (inside.startsWith('..') || path.isAbsolute(inside)) continue;
-        const info = statSync(real);
-        if (info.isDirectory()) {
-          if (open.has(real)) continue;
-          walk(from, rel, new Set([...open, real]));
-        } else if (info.isFile()) {
-          budget.take(info.size, shown);
-          place(files, path.join(target, rel), rel, readFileSync(real), path.join(shown, rel), budget);
+        if (isFolder) {
+          const key = entry.isSymbolicLink() ? real : realpathSync(from);
+          if (open.has(key)) continue;
+          walk(from, rel, new Set([...open, key]));
+        } else if (isFile) {
+          const destination = path.join(target, rel);
+          if (/(^|\/)charts\/[^/]+\.tgz$/.test(rel)) {
+            const data = readFileSync(real);
+            budget.take(data.length, shown);
+            place(files, destination, rel, data, path.join(shown, rel), budget);
+          } else {
+            // Copied by the kernel; only the templates and values files the proof edits are read.
+            // (Links to the chart's files would spare the copy, but cost as much to make here.)
+            budget.take(statSync(real).size, shown);
+            copyFileSync(real, destination);
+            record(files, destination, path.join(shown, rel), rel, needsText(rel) ? readFileSync(real) : null);
+          }
         }
       }
     };

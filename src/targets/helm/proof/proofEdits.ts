@@ -4,6 +4,7 @@
 // each offending key and which values line its value came from (see proofRead.ts).
 import { isPair, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
 import { resolvePlainScalar } from '../../../manifests/kubeYaml.js';
+import { parseManifest } from '../../../manifests/parseManifest.js';
 
 /**
  * Keys the checks read, and `name` of a list item (a container's first line: where a missing
@@ -153,33 +154,29 @@ export interface ValuesLeaf {
   value: unknown;
 }
 
-/** Every scalar setting of a values file (nothing when it does not parse). */
+/**
+ * Every scalar setting of a values file (nothing when it does not parse), read as Helm reads it
+ * and by the manifest parser (its fast path, most of the time), as the values mapping reads it.
+ */
 export function valuesLeaves(source: string): ValuesLeaf[] {
-  let document;
+  let parsed;
   try {
-    document = parseDocument(source, { uniqueKeys: false });
+    parsed = parseManifest({ text: source, startLine: 1, sourceHeader: null, sourceHeaderLine: null, index: 0 });
   } catch {
     return [];
   }
-  if (document.errors.length > 0) return [];
-  const lineOf = lineIndex(source);
+  const [manifest] = parsed.manifests;
+  if (parsed.errors.length > 0 || parsed.manifests.length !== 1 || !manifest) return [];
   const leaves: ValuesLeaf[] = [];
-  visit(document, {
-    Scalar(_key, node, path) {
-      const parent = path[path.length - 1];
-      if (!node.range || !((isPair(parent) && parent.value === node) || isSeq(parent))) return;
-      const key: (string | number)[] = [];
-      for (let i = 0; i < path.length; i++) {
-        const step = path[i];
-        if (isPair(step) && isScalar(step.key)) key.push(String(step.key.value));
-        else if (isSeq(step)) {
-          const child = path[i + 1] ?? node;
-          key.push(step.items.indexOf(child));
-        }
-      }
-      leaves.push({ line: lineOf(node.range[0]), key, value: scalarValue(node, source) });
-    },
-  });
+  const visitValue = (value: unknown, key: (string | number)[]) => {
+    if (Array.isArray(value)) value.forEach((item, i) => visitValue(item, [...key, i]));
+    else if (value !== null && typeof value === 'object') for (const [name, item] of Object.entries(value)) visitValue(item, [...key, name]);
+    else if (key.length > 0) {
+      const at = manifest.locate(key);
+      if (at) leaves.push({ line: at.line, key, value });
+    }
+  };
+  visitValue(manifest.value, []);
   return leaves;
 }
 

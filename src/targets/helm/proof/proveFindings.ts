@@ -13,7 +13,7 @@ import { makeScratchDir } from '../../../process/scratch.js';
 import { FIELDS_NEVER_READ, valueAt } from '../../../rules/findPodSpecs.js';
 import type { Finding, JsonPath, Position, ValuesOrigin } from '../../../types.js';
 import { runHelmTemplate, type HelmRunOptions, type HelmTemplateRequest } from '../helmTemplate.js';
-import { copyChartForProof, type ProofChart, type ProofChartFile } from './proofChart.js';
+import { copyChartForProof, replaceFile, type ProofChart, type ProofChartFile } from './proofChart.js';
 import { formatValuesKey } from '../valuesOrigins.js';
 import { applySentinels, BLOCK_MARKER, markBlocks, tokenizeTemplate, truthySentinel, valuesLeaves, type SentinelEdit } from './proofEdits.js';
 import { resourceKey, type RenderedResource } from './renderedResource.js';
@@ -152,7 +152,7 @@ function templateEdits(files: readonly ProofChartFile[], readBack: ReadBack, hea
     table,
     marked: true,
     write(withMarkers: boolean) {
-      for (const edit of edited) writeFileSync(edit.file.file, withMarkers ? edit.marked : edit.keys);
+      for (const edit of edited) replaceFile(edit.file.file, withMarkers ? edit.marked : edit.keys);
     },
     /** Takes the markers out of the templates a failed render names; false when none had any. */
     unmarkNamed(failure: string): boolean {
@@ -160,7 +160,7 @@ function templateEdits(files: readonly ProofChartFile[], readBack: ReadBack, hea
       for (const match of failure.matchAll(/[\w.-]+\/templates\/([^\s:"]+)/g)) {
         for (const edit of edited) {
           if (!edit.file.file.endsWith(`/templates/${match[1]}`) || edit.keys === edit.marked) continue;
-          writeFileSync(edit.file.file, edit.keys);
+          replaceFile(edit.file.file, edit.keys);
           edit.marked = edit.keys;
           changed = true;
         }
@@ -319,7 +319,7 @@ function writeValues(copy: ProofChart, texts: ReadonlyMap<string, string>, candi
   // The chart's values files (the root's and every subchart's), edited in the copy; each render
   // starts again from the chart's own text.
   for (const file of copy.files) {
-    if (file.values && (bit > 0 || byFile.has(file.shown))) writeFileSync(file.file, edit(file.text ?? '', file.shown));
+    if (file.values && (bit > 0 || byFile.has(file.shown))) replaceFile(file.file, edit(file.text ?? '', file.shown));
   }
   const files = settings.request.values.map((given, i) => {
     const shown = [...settings.userFiles].find(([, read]) => read === given)?.[0];
