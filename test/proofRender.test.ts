@@ -39,6 +39,17 @@ async function renderedResources(helm: string, chart: string, flags: string[] = 
   return byKey;
 }
 
+/** How the Helm target would ask for the proof of CHART's findings, with these --set flags. */
+function proofSettings(helm: string, set: string[]) {
+  return {
+    request: { ...emptyHelmRequest(CHART), releaseName: 'release-name', set },
+    chartDir: CHART,
+    chartShown: CHART,
+    run: { helm, cwd: PROJECT_ROOT, env: process.env, timeoutSeconds: 120 },
+    userFiles: new Map<string, string>(),
+  };
+}
+
 /** A tree's files and their contents, to show a run left them as they were. */
 function snapshot(folder: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -72,13 +83,7 @@ for (const tools of HELM_VERSIONS) {
       const ipc = byCheck(findings, 'host-ipc');
       ipc.values = [{ key: 'hostPID', file: `${CHART}/values.yaml`, line: 4, layer: 'chart', exact: true }];
 
-      const summary = await proveFindings(findings, await renderedResources(tools.helm, CHART), {
-        request: { ...emptyHelmRequest(CHART), releaseName: 'release-name' },
-        chartDir: CHART,
-        chartShown: CHART,
-        run: { helm: tools.helm, cwd: PROJECT_ROOT, env: process.env, timeoutSeconds: 120 },
-        userFiles: new Map(),
-      });
+      const summary = await proveFindings(findings, await renderedResources(tools.helm, CHART), proofSettings(tools.helm, []));
       assert.equal(summary.problem, null);
       assert.ok(summary.renders >= 1);
       // The render names the line that wrote hostNetwork: the wrong one is gone.
@@ -99,13 +104,7 @@ for (const tools of HELM_VERSIONS) {
       const pid = byCheck(findingsAgain, 'host-pid');
       pid.values = [{ key: 'image', file: `${CHART}/values.yaml`, line: 5, layer: 'chart', exact: true }];
       const pidOnly = [pid];
-      await proveFindings(pidOnly, await renderedResources(tools.helm, CHART), {
-        request: { ...emptyHelmRequest(CHART), releaseName: 'release-name' },
-        chartDir: CHART,
-        chartShown: CHART,
-        run: { helm: tools.helm, cwd: PROJECT_ROOT, env: process.env, timeoutSeconds: 120 },
-        userFiles: new Map(),
-      });
+      await proveFindings(pidOnly, await renderedResources(tools.helm, CHART), proofSettings(tools.helm, []));
       // hostPID's own line (4) holds `true` under a hostPID key: found by the render instead.
       assert.equal(pid.values[0]?.line, 4);
       assert.equal(pid.values[0]?.exact, true);
@@ -117,13 +116,7 @@ for (const tools of HELM_VERSIONS) {
       assert.equal(uid.value, 5);
       uid.values = [{ key: 'securityContext.runAsUser', file: `${CHART}/values.yaml`, line: 11, layer: 'chart', exact: true }];
       const withSet = await renderedResources(tools.helm, CHART, ['--set', 'securityContext.runAsUser=5']);
-      await proveFindings([uid], withSet, {
-        request: { ...emptyHelmRequest(CHART), releaseName: 'release-name', set: ['securityContext.runAsUser=5'] },
-        chartDir: CHART,
-        chartShown: CHART,
-        run: { helm: tools.helm, cwd: PROJECT_ROOT, env: process.env, timeoutSeconds: 120 },
-        userFiles: new Map(),
-      });
+      await proveFindings([uid], withSet, proofSettings(tools.helm, ['securityContext.runAsUser=5']));
       assert.equal(uid.values[0]?.line, 11);
       assert.equal(uid.values[0]?.exact, false);
       assert.match(uid.values[0]?.reason ?? '', /not proven/);

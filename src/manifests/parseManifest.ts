@@ -6,6 +6,7 @@ import type { JsonPath, Position } from '../types.js';
 import type { RawDocument } from './splitDocuments.js';
 import { parseSimpleYaml } from './fastParse.js';
 import { KubeYamlError, kubernetesValue, type KubeValue } from './kubeYaml.js';
+import { computeLineStarts, lineIndexOf } from './lineStarts.js';
 
 export interface ManifestProblem {
   line: number;
@@ -155,21 +156,4 @@ function breakInsideScalar(doc: Document, breaks: readonly number[]): number | n
 /** The yaml package's message without its code frame and position (we print our own). */
 export function yamlErrorText(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function computeLineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function lineIndexOf(starts: number[], offset: number): number {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid]! <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return low;
 }

@@ -5,6 +5,7 @@
 import { isPair, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
 import { resolvePlainScalar } from '../../../manifests/kubeYaml.js';
 import { parseManifest } from '../../../manifests/parseManifest.js';
+import { computeLineStarts, lineIndexOf } from '../../../manifests/lineStarts.js';
 
 /**
  * Keys the checks read, and `name` of a list item (a container's first line: where a missing
@@ -182,18 +183,8 @@ export function valuesLeaves(source: string): ValuesLeaf[] {
 
 /** Offset -> 1-based line, by binary search over the line starts. */
 export function lineIndex(source: string): (offset: number) => number {
-  const lineStarts = [0];
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  return (offset) => {
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (lineStarts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
-  };
+  const starts = computeLineStarts(source);
+  return (offset) => lineIndexOf(starts, offset) + 1;
 }
 
 /**
